@@ -1,0 +1,107 @@
+/* Every map of the service load-balancer, declared once, each with its contract.
+ * All are pinned by name under the instance's --bpf-root, so the datapath keeps its
+ * state while the process that programs it restarts, and `xebec bpf` / bpftool read them. */
+#ifndef XEBEC_BPF_LIB_MAPS_H
+#define XEBEC_BPF_LIB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "../api/lb.h"
+
+/* lb4_services: struct lb4_key -> struct lb4_service.
+ * Written by user space (dataplane/service_writer) after the backends and selection table
+ * it refers to; read by every forward path to recognise a frontend. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct lb4_key);
+	__type(value, struct lb4_service);
+	__uint(max_entries, XEBEC_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb4_services SEC(".maps");
+
+/* lb4_backends: backend id (__u32) -> struct lb4_backend.
+ * Written by user space before any table names the id, deleted after no table does;
+ * read by the forward path to DNAT a new flow and to check an affinity entry is still valid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct lb4_backend);
+	__uint(max_entries, XEBEC_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb4_backends SEC(".maps");
+
+/* The template of a selection table (layout in api/lb.h, XEBEC_SEL_*). BPF_F_INNER_MAP
+ * lets each service's table have its own length. */
+struct lb4_selection_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+/* lb4_selection: service id -> that service's selection table.
+ * User space builds a whole new table and swaps it in with one update (hitless); the
+ * forward path reads it only when a new flow needs a backend. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__type(key, __u32);
+	__uint(max_entries, XEBEC_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct lb4_selection_table);
+} lb4_selection SEC(".maps");
+
+/* lb4_ct: struct ct4_key -> struct ct4_entry, two entries per flow (forward, reply).
+ * Written by the forward path when it selects a backend; read and refreshed by both paths.
+ * LRU: the least recently used flows are forgotten when it is full. User space only reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct ct4_key);
+	__type(value, struct ct4_entry);
+	__uint(max_entries, XEBEC_MAX_CT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb4_ct SEC(".maps");
+
+/* lb4_affinity: struct affinity4_key -> struct affinity4_entry (ClientIP affinity).
+ * Written by the forward path on each new flow of a service with affinity; user space
+ * only reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct affinity4_key);
+	__type(value, struct affinity4_entry);
+	__uint(max_entries, XEBEC_MAX_AFFINITY);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb4_affinity SEC(".maps");
+
+/* lb4_node_addrs: node address (__be32) -> ifindex it was found on (__u32).
+ * Written by user space when it attaches to an uplink; read by the forward path to tell
+ * a NodePort packet (dst is a node address) from one merely routed through. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __be32);
+	__type(value, __u32);
+	__uint(max_entries, XEBEC_MAX_NODE_ADDRS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb4_node_addrs SEC(".maps");
+
+/* lb4_svc_stats: service id -> struct service_stats, per CPU.
+ * Written by the datapath; zeroed by user space when it hands out a service id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct service_stats);
+	__uint(max_entries, XEBEC_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb4_svc_stats SEC(".maps");
+
+/* lb_stats: enum xebec_counter -> packets, per CPU. Written by the datapath only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, XEBEC_CNT_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb_stats SEC(".maps");
+
+#endif

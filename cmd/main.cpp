@@ -1,0 +1,34 @@
+// The xebec executable: one binary, one subcommand per component.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cmd/bpf_cmd.h"
+#include "dataplane/lb_object.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Xebec: an eBPF service dataplane for Kubernetes-style clusters", "xebec"};
+  app.require_subcommand(1);
+
+  xebec::cli::BpfOptions options;
+  options.bpf_root = xebec::dataplane::kDefaultBpfRoot;
+  auto* bpf = app.add_subcommand("bpf", "Program and inspect the BPF service load-balancer");
+  bpf->require_subcommand(1);
+  bpf->fallthrough();
+  bpf->add_option("--bpf-root", options.bpf_root,
+                  "Directory on bpffs the instance's maps are pinned under")
+      ->capture_default_str();
+
+  int exit_code = 0;
+  auto run = [&exit_code](const xebec::cli::Action& action) {
+    if (auto ok = action(); !ok) {
+      std::cerr << "error: " << ok.error().message << '\n';
+      exit_code = 1;
+    }
+  };
+  xebec::cli::add_attach_commands(*bpf, options, run);
+  xebec::cli::add_lb_commands(*bpf, options, run);
+  xebec::cli::add_inspect_commands(*bpf, options, run);
+
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

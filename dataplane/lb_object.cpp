@@ -1,0 +1,104 @@
+// Opening the BPF object: checks that BPF can work here and says why not when it cannot.
+#include "dataplane/lb_object.h"
+
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <vector>
+
+#include "lb.skel.h"
+
+namespace xebec::dataplane {
+
+namespace {
+
+// libbpf's warnings of the current open (the verifier log among them), for error messages.
+std::string& libbpf_log() {
+  static std::string log;
+  return log;
+}
+
+int capture_libbpf(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[4096];
+  int n = vsnprintf(buf, sizeof buf, fmt, args);
+  libbpf_log() += buf;
+  return n;
+}
+
+std::string log_tail(std::size_t max_lines) {
+  std::istringstream in(libbpf_log());
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  std::string out;
+  for (std::size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size(); ++i)
+    out += "\n  " + lines[i];
+  return out;
+}
+
+// The root must live on a BPF filesystem; creates it below an existing bpffs mount.
+Status prepare_root(const std::string& root, bool create) {
+  namespace fs = std::filesystem;
+  fs::path existing = root;
+  while (!existing.empty() && !fs::exists(existing)) existing = existing.parent_path();
+  struct statfs st {};
+  if (existing.empty() || statfs(existing.c_str(), &st) != 0 || st.f_type != BPF_FS_MAGIC)
+    return err("BPF not available: " + root + " is not on a BPF filesystem (mount one with: mount -t bpf bpf /sys/fs/bpf)");
+  if (!create) return {};
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return err("cannot create " + root + ": " + ec.message());
+  return {};
+}
+
+std::string load_error(int e, const std::string& root) {
+  if (e == -EPERM || e == -EACCES)
+    return "BPF not available: permission denied (" + std::string(strerror(-e)) +
+           "); run as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" + log_tail(5);
+  return "cannot load the BPF object for " + root + ": " + strerror(-e) + log_tail(25);
+}
+
+}  // namespace
+
+bool instance_exists(const std::string& bpf_root) {
+  return std::filesystem::exists(bpf_root + "/lb4_services");
+}
+
+Result<std::unique_ptr<LbObject>> LbObject::open(const std::string& bpf_root, Mode mode) {
+  if (auto ok = prepare_root(bpf_root, mode != Mode::kPinnedMaps); !ok) return ok.error();
+  if (mode == Mode::kPinnedMaps && !instance_exists(bpf_root))
+    return err("no Xebec dataplane at " + bpf_root +
+               ": program a service (xebec bpf lb update) or attach (xebec bpf attach) first, or pass --bpf-root");
+
+  libbpf_log().clear();
+  libbpf_set_print(capture_libbpf);
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = bpf_root.c_str());
+  struct lb* skel = lb__open_opts(&opts);
+  if (!skel) return err(load_error(-errno, bpf_root));
+  if (mode != Mode::kLoadPrograms) {
+    struct bpf_program* prog;
+    bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
+  }
+  if (int e = lb__load(skel); e != 0) {
+    lb__destroy(skel);
+    return err(load_error(e, bpf_root));
+  }
+  return std::unique_ptr<LbObject>(new LbObject(skel, bpf_root));
+}
+
+LbObject::~LbObject() { lb__destroy(skel_); }
+
+int map_fd(const struct bpf_map* map) { return bpf_map__fd(map); }
+std::uint32_t map_capacity(const struct bpf_map* map) { return bpf_map__max_entries(map); }
+std::string map_name(const struct bpf_map* map) { return bpf_map__name(map); }
+
+}  // namespace xebec::dataplane

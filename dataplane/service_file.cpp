@@ -1,0 +1,174 @@
+// Decoding of the services file. YAML is first turned into the same JSON document model
+// that JSON input parses to, so there is one schema decoder for both.
+#include "dataplane/service_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace xebec::dataplane {
+
+namespace {
+
+using nlohmann::json;
+
+// Plain YAML scalars that look like integers, booleans or null become those JSON types;
+// quoted scalars stay strings.
+json yaml_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(yaml_to_json(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      if (node.Tag() == "?") {
+        if (s == "true" || s == "false") return s == "true";
+        if (s == "null" || s == "~") return nullptr;
+        if (!s.empty() && s.find_first_not_of("-0123456789") == std::string::npos) {
+          try {
+            return std::stoll(s);
+          } catch (const std::exception&) {
+          }
+        }
+      }
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+Result<json> parse_document(const std::string& content) {
+  auto first = content.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && content[first] == '{') {
+    try {
+      return json::parse(content);
+    } catch (const json::parse_error& e) {
+      return err(std::string("invalid JSON: ") + e.what());
+    }
+  }
+  try {
+    return yaml_to_json(YAML::Load(content));
+  } catch (const YAML::Exception& e) {
+    return err(std::string("invalid YAML: ") + e.what());
+  }
+}
+
+Result<std::uint64_t> unsigned_field(const json& v, const std::string& where, std::uint64_t max) {
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::uint64_t>() > max)
+    return err(where + ": expected a whole number from 0 to " + std::to_string(max) + ", got " + v.dump());
+  return v.get<std::uint64_t>();
+}
+
+Result<std::string> string_field(const json& v, const std::string& where) {
+  if (!v.is_string()) return err(where + ": expected a string, got " + v.dump());
+  return v.get<std::string>();
+}
+
+Result<ServiceSpec> decode_service(const json& item, const std::string& where) {
+  static const std::set<std::string> known = {"frontend", "backends", "algorithm",
+                                              "affinityTimeout", "nodePort", "maglevTableSize"};
+  if (!item.is_object()) return err(where + ": expected a mapping with frontend and backends");
+  for (const auto& [key, _] : item.items())
+    if (!known.contains(key))
+      return err(where + ": unknown field '" + key +
+                 "' (known: frontend, backends, algorithm, affinityTimeout, nodePort, maglevTableSize)");
+  if (!item.contains("frontend")) return err(where + ": missing 'frontend' (VIP:PORT/PROTO)");
+
+  ServiceSpec spec;
+  auto text = string_field(item["frontend"], where + ".frontend");
+  if (!text) return text.error();
+  auto frontend = parse_frontend(*text);
+  if (!frontend) return err(where + ".frontend: " + frontend.error().message);
+  spec.frontend = *frontend;
+
+  if (item.contains("backends")) {
+    const json& list = item["backends"];
+    if (!list.is_array()) return err(where + ".backends: expected a list of IP:PORT");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::string at = where + ".backends[" + std::to_string(i) + "]";
+      auto b = string_field(list[i], at);
+      if (!b) return b.error();
+      auto endpoint = parse_endpoint(*b);
+      if (!endpoint) return err(at + ": " + endpoint.error().message);
+      spec.backends.push_back(*endpoint);
+    }
+  }
+  if (item.contains("algorithm")) {
+    auto a = string_field(item["algorithm"], where + ".algorithm");
+    if (!a) return a.error();
+    auto alg = parse_algorithm(*a);
+    if (!alg) return err(where + ".algorithm: " + alg.error().message);
+    spec.algorithm = *alg;
+  }
+  if (item.contains("affinityTimeout") && !item["affinityTimeout"].is_null()) {
+    auto t = unsigned_field(item["affinityTimeout"], where + ".affinityTimeout", kMaxAffinityTimeout);
+    if (!t) return t.error();
+    spec.affinity_timeout = static_cast<std::uint32_t>(*t);
+  }
+  if (item.contains("nodePort") && !item["nodePort"].is_null()) {
+    auto p = unsigned_field(item["nodePort"], where + ".nodePort", 65535);
+    if (!p) return p.error();
+    spec.node_port = static_cast<std::uint16_t>(*p);
+  }
+  if (item.contains("maglevTableSize")) {
+    auto m = unsigned_field(item["maglevTableSize"], where + ".maglevTableSize", UINT32_MAX);
+    if (!m) return m.error();
+    spec.maglev_table_size = static_cast<std::uint32_t>(*m);
+  }
+  if (auto ok = validate(spec); !ok) return err(where + ": " + ok.error().message);
+  return spec;
+}
+
+}  // namespace
+
+Result<std::vector<ServiceSpec>> parse_service_file(const std::string& content) {
+  auto doc = parse_document(content);
+  if (!doc) return doc.error();
+  if (!doc->is_object() || !doc->contains("services"))
+    return err("expected a top-level 'services:' list");
+  const json& list = (*doc)["services"];
+  if (list.is_null()) return std::vector<ServiceSpec>{};
+  if (!list.is_array()) return err("'services' must be a list");
+
+  std::vector<ServiceSpec> specs;
+  specs.reserve(list.size());
+  std::set<Frontend> seen;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    std::string where = "services[" + std::to_string(i) + "]";
+    auto spec = decode_service(list[i], where);
+    if (!spec) return spec.error();
+    if (!seen.insert(spec->frontend).second)
+      return err(where + ": frontend " + format_frontend(spec->frontend) + " is listed twice");
+    specs.push_back(std::move(*spec));
+  }
+  return specs;
+}
+
+Result<std::vector<ServiceSpec>> load_service_file(const std::string& path) {
+  std::stringstream content;
+  if (path == "-") {
+    content << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) return err("cannot read " + path + ": " + std::strerror(errno));
+    content << in.rdbuf();
+  }
+  auto specs = parse_service_file(content.str());
+  if (!specs) return err((path == "-" ? std::string("stdin") : path) + ": " + specs.error().message);
+  return specs;
+}
+
+}  // namespace xebec::dataplane

@@ -15,11 +15,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * header, a TCP header. */
 #define MAX_HEADERS (14 + 60 + 20)
 
-enum lb_direction {
-	DIR_FORWARD = 1, /* packets that may open or continue a flow to a frontend */
-	DIR_REPLY = 2,   /* packets that may be a backend's reply */
-};
-
 static __always_inline int tc_parse(struct __sk_buff *skb, struct pkt4 *p)
 {
 	enum parse_result r = parse4((void *)(long)skb->data, (void *)(long)skb->data_end, p);
@@ -39,7 +34,7 @@ static __always_inline enum xebec_counter parse_counter(enum parse_result r)
 	return r == PARSE_MALFORMED ? XEBEC_CNT_MALFORMED : XEBEC_CNT_PASS;
 }
 
-/* The shared tc path: reply handling and/or forward handling, as `dirs` asks. */
+/* The shared tc path: parse, decide for the directions the hook acts on, rewrite, count. */
 static __always_inline int tc_lb(struct __sk_buff *skb, int dirs)
 {
 	struct pkt4 p;
@@ -50,10 +45,7 @@ static __always_inline int tc_lb(struct __sk_buff *skb, int dirs)
 		count(parse_counter(r));
 		return TC_ACT_OK;
 	}
-	if (dirs & DIR_REPLY)
-		lb4_reverse(&p, &d);
-	if ((dirs & DIR_FORWARD) && d.action == LB_PASS)
-		lb4_forward(&p, &d);
+	lb4_decide(&p, dirs, &d);
 
 	int verdict = TC_ACT_OK;
 	if (d.action == LB_DROP) {
@@ -112,7 +104,7 @@ int xdp_uplink(struct xdp_md *ctx)
 		count(parse_counter(r));
 		return XDP_PASS;
 	}
-	lb4_forward(&p, &d);
+	lb4_decide(&p, DIR_FORWARD, &d);
 	int verdict = XDP_PASS;
 	if (d.action == LB_DROP) {
 		verdict = XDP_DROP;

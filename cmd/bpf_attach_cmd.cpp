@@ -43,7 +43,7 @@ void add_attach_commands(CLI::App& bpf, BpfOptions& o, const Run& run) {
   attach->add_flag("--xdp", flags->xdp, "Uplink only: run the forward path in XDP instead of tc ingress");
   attach->callback([&o, flags, run] {
     run([&o, flags]() -> Status {
-      auto object = dataplane::LbObject::open(o.bpf_root, dataplane::LbObject::Mode::kLoadPrograms);
+      auto object = dataplane::LbObject::open(o.bpf_root, dataplane::LbObject::Mode::kLoadPrograms, o.sizes);
       if (!object) return object.error();
       auto lock = dataplane::InstanceLock::acquire(o.bpf_root);
       if (!lock) return lock.error();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "dataplane/lb_object.h"
 #include "dataplane/result.h"
 
 namespace xebec::cli {
@@ -12,6 +13,7 @@ namespace xebec::cli {
 // Options every `xebec bpf` command shares.
 struct BpfOptions {
   std::string bpf_root;
+  dataplane::MapSizes sizes;  // used when this command creates the instance
   std::string output = "text";  // text | json
   bool json() const { return output == "json"; }
 };

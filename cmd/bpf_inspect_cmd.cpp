@@ -49,10 +49,10 @@ Result<View> open_view(const BpfOptions& o) {
   return v;
 }
 
-// Seconds of CLOCK_MONOTONIC, the clock the datapath stamps entries with.
+// Seconds of the monotonic clock the datapath stamps entries with (its coarse variant).
 std::uint32_t now_seconds() {
   timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return static_cast<std::uint32_t>(ts.tv_sec);
 }
 
@@ -88,8 +88,9 @@ Status ct_list(const BpfOptions& o) {
   json list = json::array();
   Table t({"PROTO", "SOURCE", "DESTINATION", "DIRECTION", "NAT", "SERVICE", "BACKEND ID", "AGE", "IDLE"});
   for (const auto& [k, e] : *entries) {
-    std::string dir = k.reply ? "reply" : "forward";
-    std::string nat = (k.reply ? "src=" : "dst=") + ep(e.nat_address, e.nat_port);
+    const bool reply = e.direction == CT_REPLY;
+    std::string dir = reply ? "reply" : "forward";
+    std::string nat = (reply ? "src=" : "dst=") + ep(e.nat_address, e.nat_port);
     list.push_back({{"protocol", proto_name(k.proto)}, {"source", ep(k.saddr, k.sport)},
                     {"destination", ep(k.daddr, k.dport)}, {"direction", dir},
                     {"nat", ep(e.nat_address, e.nat_port)}, {"service", v->frontend(e.service_id)},

@@ -18,7 +18,7 @@ using dataplane::LbObject;
 // Opens the instance for writing (creating its maps if needed) and takes its lock.
 template <typename F>
 Status with_writer(const BpfOptions& o, F&& body) {
-  auto object = LbObject::open(o.bpf_root, LbObject::Mode::kCreateMaps);
+  auto object = LbObject::open(o.bpf_root, LbObject::Mode::kCreateMaps, o.sizes);
   if (!object) return object.error();
   auto lock = dataplane::InstanceLock::acquire(o.bpf_root);
   if (!lock) return lock.error();

@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
   bpf->add_option("--bpf-root", options.bpf_root,
                   "Directory on bpffs the instance's maps are pinned under")
       ->capture_default_str();
+  const char* sized = "; takes effect when the instance's maps are created";
+  bpf->add_option("--max-services", options.sizes.services, std::string("Frontends the instance can hold") + sized);
+  bpf->add_option("--max-backends", options.sizes.backends, std::string("Backends the instance can hold") + sized);
+  bpf->add_option("--max-flows", options.sizes.flows, std::string("Flows conntrack remembers (LRU)") + sized);
+  bpf->add_option("--max-affinity", options.sizes.affinity, std::string("ClientIP affinity entries (LRU)") + sized);
 
   int exit_code = 0;
   auto run = [&exit_code](const xebec::cli::Action& action) {

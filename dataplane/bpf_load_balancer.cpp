@@ -56,6 +56,17 @@ struct FdList {
   }
 };
 
+// A selection table to build and swap in.
+struct TableWrite {
+  std::uint32_t service_id;
+  const ServiceSpec* spec;
+  std::vector<std::uint32_t> backend_ids;
+};
+
+// Tables per outer-map batch: each batch costs one RCU grace period in the kernel (~10 ms),
+// and holds one fd per table open until it is written.
+constexpr std::size_t kTablesPerBatch = 4096;
+
 lb4_key cluster_key(const Frontend& f) {
   return lb4_key{f.endpoint.address_be, f.endpoint.port_be, static_cast<__u8>(f.protocol),
                  XEBEC_SCOPE_CLUSTER_IP};
@@ -105,6 +116,23 @@ Status check_capacity(const struct bpf_map* map, std::size_t wanted, const std::
   if (wanted <= map_capacity(map)) return {};
   return err("map " + map_name(map) + " is full: " + what + " need " + std::to_string(wanted) +
              " entries, it holds " + std::to_string(map_capacity(map)));
+}
+
+// Builds the tables and swaps them in, a batch at a time.
+Status swap_in_tables(const struct bpf_map* outer, const std::vector<TableWrite>& tables) {
+  for (std::size_t start = 0; start < tables.size(); start += kTablesPerBatch) {
+    const std::size_t end = std::min(tables.size(), start + kTablesPerBatch);
+    FdList fds;
+    std::vector<__u32> keys;
+    for (std::size_t i = start; i < end; ++i) {
+      auto fd = create_table(build_table(*tables[i].spec, tables[i].backend_ids));
+      if (!fd) return fd.error();
+      fds.fds.push_back(*fd);
+      keys.push_back(tables[i].service_id);
+    }
+    if (auto ok = update_batch(outer, keys, fds.fds, "swap in selection tables"); !ok) return ok;
+  }
+  return {};
 }
 
 }  // namespace
@@ -210,9 +238,9 @@ Result<ApplyReport> BpfLoadBalancer::execute(const std::vector<ServiceRecord>& c
   IdAllocator service_alloc(service_ids, std::min(map_capacity(maps.lb4_svc_stats), map_capacity(maps.lb4_selection)));
   IdAllocator backend_alloc(backend_ids, UINT32_MAX);
 
-  std::vector<__u32> backend_keys, table_keys, new_service_ids, backend_dels, table_dels;
+  std::vector<__u32> backend_keys, new_service_ids, backend_dels, table_dels;
   std::vector<lb4_backend> backend_values;
-  FdList tables;
+  std::vector<TableWrite> tables;
   std::vector<lb4_key> frontend_keys, frontend_dels;
   std::vector<lb4_service> frontend_values;
 
@@ -246,10 +274,7 @@ Result<ApplyReport> BpfLoadBalancer::execute(const std::vector<ServiceRecord>& c
     }
     for (const auto& [_, gone] : old_ids) backend_dels.push_back(gone);
 
-    auto fd = create_table(build_table(s, ids));
-    if (!fd) return fd.error();
-    tables.fds.push_back(*fd);
-    table_keys.push_back(id);
+    tables.push_back({id, &s, std::move(ids)});
 
     lb4_service value{id, s.affinity_timeout, static_cast<__u8>(s.algorithm), {}};
     frontend_keys.push_back(cluster_key(s.frontend));
@@ -274,8 +299,7 @@ Result<ApplyReport> BpfLoadBalancer::execute(const std::vector<ServiceRecord>& c
   std::erase_if(frontend_dels, [&](const lb4_key& k) { return written.contains(key_bits(k)); });
 
   if (auto ok = update_batch(maps.lb4_backends, backend_keys, backend_values, "add backends"); !ok) return ok.error();
-  if (auto ok = update_batch(maps.lb4_selection, table_keys, tables.fds, "swap in selection tables"); !ok)
-    return ok.error();
+  if (auto ok = swap_in_tables(maps.lb4_selection, tables); !ok) return ok.error();
   if (!new_service_ids.empty()) {
     std::vector<service_stats> zeros(new_service_ids.size() * libbpf_num_possible_cpus());
     __u32 count = new_service_ids.size();

@@ -1,6 +1,7 @@
 // Opening the BPF object: checks that BPF can work here and says why not when it cannot.
 #include "dataplane/lb_object.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -52,7 +53,9 @@ Status prepare_root(const std::string& root, bool create) {
   while (!existing.empty() && !fs::exists(existing)) existing = existing.parent_path();
   struct statfs st {};
   if (existing.empty() || statfs(existing.c_str(), &st) != 0 || st.f_type != BPF_FS_MAGIC)
-    return err("BPF not available: " + root + " is not on a BPF filesystem (mount one with: mount -t bpf bpf /sys/fs/bpf)");
+    return err("BPF not available: " + root +
+               " is not on a BPF filesystem (mount one with: mount -t bpf bpf /sys/fs/bpf; note that "
+               "`ip netns exec` remounts /sys and hides it: enter a namespace with `nsenter --net=/run/netns/NAME`)");
   if (!create) return {};
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -67,13 +70,37 @@ std::string load_error(int e, const std::string& root) {
   return "cannot load the BPF object for " + root + ": " + strerror(-e) + log_tail(25);
 }
 
+// Sizes for maps about to be created; maps already pinned keep theirs, so that libbpf can
+// reuse them whatever sizes this process was asked for.
+void size_maps(struct lb* skel, const std::string& root, const MapSizes& sizes) {
+  auto resize = [](struct bpf_map* map, std::uint32_t entries) {
+    if (entries) bpf_map__set_max_entries(map, entries);
+  };
+  resize(skel->maps.lb4_services, sizes.services);
+  resize(skel->maps.lb4_selection, sizes.services);
+  resize(skel->maps.lb4_svc_stats, sizes.services);
+  resize(skel->maps.lb4_backends, sizes.backends);
+  resize(skel->maps.lb4_ct, sizes.flows ? sizes.flows * 2 : 0);
+  resize(skel->maps.lb4_affinity, sizes.affinity);
+
+  struct bpf_map* map;
+  bpf_object__for_each_map(map, skel->obj) {
+    int fd = bpf_obj_get((root + "/" + bpf_map__name(map)).c_str());
+    if (fd < 0) continue;
+    struct bpf_map_info info {};
+    __u32 len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) bpf_map__set_max_entries(map, info.max_entries);
+    close(fd);
+  }
+}
+
 }  // namespace
 
 bool instance_exists(const std::string& bpf_root) {
   return std::filesystem::exists(bpf_root + "/lb4_services");
 }
 
-Result<std::unique_ptr<LbObject>> LbObject::open(const std::string& bpf_root, Mode mode) {
+Result<std::unique_ptr<LbObject>> LbObject::open(const std::string& bpf_root, Mode mode, const MapSizes& sizes) {
   if (auto ok = prepare_root(bpf_root, mode != Mode::kPinnedMaps); !ok) return ok.error();
   if (mode == Mode::kPinnedMaps && !instance_exists(bpf_root))
     return err("no Xebec dataplane at " + bpf_root +
@@ -84,6 +111,7 @@ Result<std::unique_ptr<LbObject>> LbObject::open(const std::string& bpf_root, Mo
   LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = bpf_root.c_str());
   struct lb* skel = lb__open_opts(&opts);
   if (!skel) return err(load_error(-errno, bpf_root));
+  size_maps(skel, bpf_root, sizes);
   if (mode != Mode::kLoadPrograms) {
     struct bpf_program* prog;
     bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);

@@ -2,6 +2,7 @@
 // skeleton, its maps reused from (or pinned to) an instance's --bpf-root.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,15 @@ namespace xebec::dataplane {
 
 inline constexpr const char* kDefaultBpfRoot = "/sys/fs/bpf/xebec/default";
 
+// Map sizes chosen when an instance's maps are first created; 0 keeps the default of
+// bpf/api/lb.h. An existing instance keeps the sizes it was created with.
+struct MapSizes {
+  std::uint32_t services = 0;  // frontends and service ids (lb4_services, lb4_selection, lb4_svc_stats)
+  std::uint32_t backends = 0;  // lb4_backends
+  std::uint32_t flows = 0;     // lb4_ct (two entries per flow)
+  std::uint32_t affinity = 0;  // lb4_affinity
+};
+
 // Owns the skeleton; not thread-safe. Maps outlive it (they are pinned); programs outlive
 // it only while attached.
 class LbObject {
@@ -24,7 +34,7 @@ class LbObject {
     kLoadPrograms, // reuse or create the maps and load the programs, ready to attach
   };
 
-  static Result<std::unique_ptr<LbObject>> open(const std::string& bpf_root, Mode mode);
+  static Result<std::unique_ptr<LbObject>> open(const std::string& bpf_root, Mode mode, const MapSizes& sizes = {});
   ~LbObject();
   LbObject(const LbObject&) = delete;
   LbObject& operator=(const LbObject&) = delete;

@@ -60,15 +60,22 @@ struct lb4_backend {
 #define XEBEC_SEL_MAGLEV_SIZE 1
 #define XEBEC_SEL_BACKENDS 2
 
-/* lb4_ct key: a flow as the packet carries it. */
+/* lb4_ct key: a flow as the packet carries it. Forward and reply entries share the map
+ * without a direction bit in the key: a forward key has a frontend as destination, a reply
+ * key has a backend as source and a client as destination, and frontends are never clients
+ * or backends, so the two kinds cannot collide. One lookup serves both directions. */
 struct ct4_key {
 	__be32 saddr;  /* network order */
 	__be32 daddr;  /* network order */
 	__be16 sport;  /* network order */
 	__be16 dport;  /* network order */
 	__u8 proto;    /* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 reply;    /* 0: client->frontend direction; 1: backend->client reply */
-	__u8 pad[2];   /* zero */
+	__u8 pad[3];   /* zero */
+};
+
+enum ct_direction {
+	CT_FORWARD = 0, /* client -> frontend: DNAT to nat_* */
+	CT_REPLY = 1,   /* backend -> client: reverse NAT, source becomes nat_* */
 };
 
 /* lb4_ct value. For a forward entry nat_* is the chosen backend (DNAT target); for a
@@ -76,7 +83,8 @@ struct ct4_key {
 struct ct4_entry {
 	__be32 nat_address; /* network order */
 	__be16 nat_port;    /* network order */
-	__u8 pad[2];        /* zero */
+	__u8 direction;     /* enum ct_direction */
+	__u8 pad;           /* zero */
 	__u32 service_id;   /* host order */
 	__u32 backend_id;   /* host order; the backend chosen when the flow started */
 	__u32 created;      /* seconds of CLOCK_MONOTONIC at flow start */

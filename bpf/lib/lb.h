@@ -16,6 +16,12 @@
 #define CT_LIFETIME_TCP 21600
 #define CT_LIFETIME_OTHER 60
 
+/* Which traffic a hook may act on. */
+enum lb_direction {
+	DIR_FORWARD = 1, /* packets that may open or continue a flow to a frontend */
+	DIR_REPLY = 2,   /* packets that may be a backend's reply */
+};
+
 enum lb_action {
 	LB_PASS,  /* not ours: leave the packet alone */
 	LB_DNAT,  /* rewrite the destination to addr:port */
@@ -53,9 +59,10 @@ static __always_inline void count_service(__u32 service_id, __u32 bytes, bool ne
 	s->new_flows += new_flow;
 }
 
+/* Seconds of CLOCK_MONOTONIC; the coarse clock is plenty for second resolution and cheaper. */
 static __always_inline __u32 now_seconds(void)
 {
-	return bpf_ktime_get_ns() / 1000000000ULL;
+	return bpf_ktime_get_coarse_ns() / 1000000000ULL;
 }
 
 static __always_inline __u32 ct_lifetime(__u8 proto)
@@ -174,6 +181,7 @@ static __always_inline void lb4_new_flow(const struct pkt4 *p, const struct lb4_
 	struct ct4_entry fwd = {
 		.nat_address = b->address,
 		.nat_port = b->port,
+		.direction = CT_FORWARD,
 		.service_id = svc->service_id,
 		.backend_id = backend_id,
 		.created = now,
@@ -185,11 +193,11 @@ static __always_inline void lb4_new_flow(const struct pkt4 *p, const struct lb4_
 		.sport = b->port,
 		.dport = p->tuple.sport,
 		.proto = p->tuple.proto,
-		.reply = 1,
 	};
 	struct ct4_entry rev = fwd;
 	rev.nat_address = p->tuple.daddr;
 	rev.nat_port = p->tuple.dport;
+	rev.direction = CT_REPLY;
 	/* reply entry first: a reply can never arrive before the forward packet is sent */
 	bpf_map_update_elem(&lb4_ct, &rkey, &rev, BPF_ANY);
 	bpf_map_update_elem(&lb4_ct, &p->tuple, &fwd, BPF_ANY);
@@ -200,41 +208,46 @@ static __always_inline void lb4_new_flow(const struct pkt4 *p, const struct lb4_
 	d->counter = XEBEC_CNT_DNAT_NEW;
 }
 
-/* Client -> frontend direction: a tracked flow keeps its backend (even one since removed:
- * removal is graceful); anything else addressed to a frontend is a new flow. */
-static __always_inline void lb4_forward(const struct pkt4 *p, struct lb_decision *d)
+/* The decision for a packet at a hook acting on `dirs`. A tracked reply gets its frontend
+ * back as source. A tracked forward flow keeps its backend, even one since removed: removal
+ * is graceful; only a new connection (SYN) on the tuple of a flow whose backend is gone, or
+ * an idle-expired flow, chooses again. Anything else addressed to a frontend is a new flow. */
+static __always_inline void lb4_decide(const struct pkt4 *p, int dirs, struct lb_decision *d)
 {
-	__u32 now = now_seconds();
 	struct ct4_entry *ct = bpf_map_lookup_elem(&lb4_ct, &p->tuple);
 
-	if (ct && now - ct->last_seen <= ct_lifetime(p->tuple.proto) &&
-	    !(p->tcp_syn && !backend_alive(ct->backend_id, ct->nat_address, ct->nat_port))) {
-		ct->last_seen = now;
-		d->action = LB_DNAT;
-		d->addr = ct->nat_address;
-		d->port = ct->nat_port;
-		d->service_id = ct->service_id;
-		d->counter = XEBEC_CNT_DNAT_ESTABLISHED;
-		return;
+	if (ct) {
+		__u32 now = now_seconds();
+		if (ct->direction == CT_REPLY) {
+			if (!(dirs & DIR_REPLY))
+				return;
+			if (ct->last_seen != now)
+				ct->last_seen = now;
+			d->action = LB_RNAT;
+			d->counter = XEBEC_CNT_REVNAT;
+			d->addr = ct->nat_address;
+			d->port = ct->nat_port;
+			return;
+		}
+		if (!(dirs & DIR_FORWARD))
+			return;
+		if (now - ct->last_seen <= ct_lifetime(p->tuple.proto) &&
+		    !(p->tcp_syn && !backend_alive(ct->backend_id, ct->nat_address, ct->nat_port))) {
+			if (ct->last_seen != now)
+				ct->last_seen = now;
+			d->action = LB_DNAT;
+			d->counter = XEBEC_CNT_DNAT_ESTABLISHED;
+			d->addr = ct->nat_address;
+			d->port = ct->nat_port;
+			d->service_id = ct->service_id;
+			return;
+		}
 	}
+	if (!(dirs & DIR_FORWARD))
+		return;
 	struct lb4_service *svc = lookup_frontend(&p->tuple);
 	if (svc)
 		lb4_new_flow(p, svc, d);
-}
-
-/* Backend -> client direction: restore the frontend as the source. */
-static __always_inline void lb4_reverse(const struct pkt4 *p, struct lb_decision *d)
-{
-	struct ct4_key key = p->tuple;
-	key.reply = 1;
-	struct ct4_entry *ct = bpf_map_lookup_elem(&lb4_ct, &key);
-	if (!ct)
-		return;
-	ct->last_seen = now_seconds();
-	d->action = LB_RNAT;
-	d->addr = ct->nat_address;
-	d->port = ct->nat_port;
-	d->counter = XEBEC_CNT_REVNAT;
 }
 
 /* Counts a finished decision: globally, and against its service. */

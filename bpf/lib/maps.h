@@ -54,9 +54,11 @@ struct {
 
 /* lb4_ct: struct ct4_key -> struct ct4_entry, two entries per flow (forward, reply).
  * Written by the forward path when it selects a backend; read and refreshed by both paths.
- * LRU: the least recently used flows are forgotten when it is full. User space only reads. */
+ * LRU: the least recently used flows are forgotten when it is full; per-CPU LRU lists keep
+ * a new flow's insert off a shared lock. User space only reads. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct ct4_key);
 	__type(value, struct ct4_entry);
 	__uint(max_entries, XEBEC_MAX_CT);

@@ -26,7 +26,7 @@ enum parse_result {
 
 /* A parsed packet: the tuple and where the fields to rewrite live. */
 struct pkt4 {
-	struct ct4_key tuple; /* as carried; tuple.reply is 0 */
+	struct ct4_key tuple; /* as carried */
 	__u32 l3_off;         /* offset of the IPv4 header */
 	__u32 l4_off;         /* offset of the TCP/UDP header */
 	__u32 len;            /* whole packet length, for byte counters */
@@ -62,7 +62,7 @@ static __always_inline enum parse_result parse4(void *data, void *data_end, stru
 	p->tuple.saddr = ip->saddr;
 	p->tuple.daddr = ip->daddr;
 	p->tuple.proto = ip->protocol;
-	p->tuple.reply = 0;
+	__builtin_memset(p->tuple.pad, 0, sizeof(p->tuple.pad));
 	p->tcp_syn = 0;
 	p->udp_nocsum = 0;
 

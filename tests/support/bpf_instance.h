@@ -16,10 +16,10 @@ namespace xebec::testing {
 
 class BpfInstance {
  public:
-  explicit BpfInstance(const std::string& name = "test")
+  explicit BpfInstance(const std::string& name = "test", const dataplane::MapSizes& sizes = {})
       : root_("/sys/fs/bpf/xebec/" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter()++)) {
     if (geteuid() != 0) throw std::runtime_error("this test loads BPF programs: run it as root (CI does)");
-    auto object = dataplane::LbObject::open(root_, dataplane::LbObject::Mode::kLoadPrograms);
+    auto object = dataplane::LbObject::open(root_, dataplane::LbObject::Mode::kLoadPrograms, sizes);
     if (!object) throw std::runtime_error(object.error().message);
     object_ = std::move(*object);
     lb_ = std::make_unique<dataplane::BpfLoadBalancer>(*object_);

@@ -17,13 +17,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 static __always_inline int tc_parse(struct __sk_buff *skb, struct pkt4 *p)
 {
-	enum parse_result r = parse4((void *)(long)skb->data, (void *)(long)skb->data_end, p);
+	enum parse_result r = parse4((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, p);
 	if (r == PARSE_MALFORMED && skb->len > skb->data_end - skb->data) {
 		/* headers may sit in paged data: make them linear once and look again */
 		bpf_skb_pull_data(skb, skb->len < MAX_HEADERS ? skb->len : MAX_HEADERS);
-		r = parse4((void *)(long)skb->data, (void *)(long)skb->data_end, p);
+		r = parse4((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, p);
 	}
-	p->len = skb->len;
 	return r;
 }
 
@@ -61,11 +60,13 @@ static __always_inline int tc_lb(struct __sk_buff *skb, int dirs)
 }
 
 /* tc ingress of a pod's host-side veth: everything the pod sends. Its connections to
- * frontends are DNATed to a backend; its replies as a backend get the frontend back. */
+ * frontends are DNATed to a backend. Its replies as a backend are left for the egress hook
+ * on their way out (to_pod, to_uplink): rewritten here, before routing, a NodePort reply
+ * would carry a node address as source into the node's routing, which drops it as martian. */
 SEC("tc")
 int from_pod(struct __sk_buff *skb)
 {
-	return tc_lb(skb, DIR_REPLY | DIR_FORWARD);
+	return tc_lb(skb, DIR_FORWARD);
 }
 
 /* tc egress of a pod's host-side veth: everything delivered to the pod. Replies from
@@ -98,7 +99,8 @@ int xdp_uplink(struct xdp_md *ctx)
 {
 	struct pkt4 p;
 	struct lb_decision d = {.action = LB_PASS, .counter = XEBEC_CNT_PASS};
-	enum parse_result r = parse4((void *)(long)ctx->data, (void *)(long)ctx->data_end, &p);
+	enum parse_result r = parse4((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+				     ctx->data_end - ctx->data, &p);
 
 	if (r != PARSE_OK) {
 		count(parse_counter(r));

@@ -43,7 +43,9 @@ Status tc_attach(int ifindex, const std::string& ifname, bpf_tc_attach_point poi
   LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(prog), .flags = BPF_TC_F_REPLACE,
               .handle = kTcHandle, .priority = kTcPriority);
   e = bpf_tc_attach(&hook, &opts);
-  if (e) return err("cannot attach " + std::string(bpf_program__name(prog)) + " to " + where(ifname, point) + ": " + strerror(-e));
+  if (e)
+    return err("cannot attach " + std::string(bpf_program__name(prog)) + " to " + where(ifname, point) + ": " +
+               strerror(-e) + take_libbpf_messages());
   return {};
 }
 
@@ -100,6 +102,7 @@ Status set_node_addresses(const LbObject& object, int ifindex, const std::string
 }  // namespace
 
 Status attach(const LbObject& object, const AttachOptions& o) {
+  take_libbpf_messages();  // only what this attach provokes belongs in its errors
   auto ifindex = ifindex_of(o.interface);
   if (!ifindex) return ifindex.error();
   const auto& progs = object.skel()->progs;
@@ -116,7 +119,7 @@ Status attach(const LbObject& object, const AttachOptions& o) {
   }
   if (int e = bpf_xdp_attach(*ifindex, bpf_program__fd(progs.xdp_uplink), 0, nullptr); e != 0)
     return err("cannot attach XDP to " + o.interface + ": " + strerror(-e) +
-               " (without --xdp the same path runs in tc)");
+               " (without --xdp the same path runs in tc)" + take_libbpf_messages());
   return tc_detach(*ifindex, o.interface, BPF_TC_INGRESS);
 }
 

@@ -96,6 +96,12 @@ void size_maps(struct lb* skel, const std::string& root, const MapSizes& sizes) 
 
 }  // namespace
 
+std::string take_libbpf_messages() {
+  std::string tail = log_tail(5);
+  libbpf_log().clear();
+  return tail;
+}
+
 bool instance_exists(const std::string& bpf_root) {
   return std::filesystem::exists(bpf_root + "/lb4_services");
 }

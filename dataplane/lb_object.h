@@ -52,6 +52,10 @@ int map_fd(const struct bpf_map* map);
 std::uint32_t map_capacity(const struct bpf_map* map);
 std::string map_name(const struct bpf_map* map);
 
+// What libbpf reported (warnings, the verifier log, kernel netlink messages) since the last
+// call, as indented lines to append to an error message; empty when it said nothing.
+std::string take_libbpf_messages();
+
 // True when the instance's maps are pinned under bpf_root.
 bool instance_exists(const std::string& bpf_root);
 

@@ -34,7 +34,9 @@ struct pkt4 {
 	__u8 udp_nocsum;      /* UDP with checksum 0 (none): keep it 0 */
 };
 
-static __always_inline enum parse_result parse4(void *data, void *data_end, struct pkt4 *p)
+/* [data, data_end) must hold the headers; pkt_len is the whole packet's length, which for
+ * an skb extends into paged data the program cannot (and need not) read. */
+static __always_inline enum parse_result parse4(void *data, void *data_end, __u32 pkt_len, struct pkt4 *p)
 {
 	struct ethhdr *eth = data;
 	if ((void *)(eth + 1) > data_end)
@@ -49,7 +51,7 @@ static __always_inline enum parse_result parse4(void *data, void *data_end, stru
 	if (ip->version != 4 || ihl < sizeof(*ip))
 		return PARSE_MALFORMED;
 	__u32 tot_len = bpf_ntohs(ip->tot_len);
-	if (tot_len < ihl || (void *)ip + tot_len > data_end)
+	if (tot_len < ihl || sizeof(*eth) + tot_len > pkt_len)
 		return PARSE_MALFORMED;
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
 		return PARSE_NOT_OURS;
@@ -58,7 +60,7 @@ static __always_inline enum parse_result parse4(void *data, void *data_end, stru
 
 	p->l3_off = sizeof(*eth);
 	p->l4_off = sizeof(*eth) + ihl;
-	p->len = data_end - data;
+	p->len = pkt_len;
 	p->tuple.saddr = ip->saddr;
 	p->tuple.daddr = ip->daddr;
 	p->tuple.proto = ip->protocol;

@@ -4,6 +4,7 @@
 #include "dataplane/bpf_load_balancer.h"
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,25 +28,30 @@ std::vector<ServiceSpec> specs_of(const std::vector<ServiceRecord>& records) {
 
 namespace {
 
-// Hands out unused ids in [1, limit), continuing after the highest one in use.
+// Hands out unused ids in [1, limit): above the highest one in use while there is room
+// (no set needed), then the gaps below it.
 class IdAllocator {
  public:
-  IdAllocator(std::set<std::uint32_t> used, std::uint64_t limit)
-      : used_(std::move(used)), limit_(limit), next_(used_.empty() ? 1 : *used_.rbegin() + 1) {}
+  IdAllocator(std::vector<std::uint32_t> used, std::uint64_t limit) : used_(std::move(used)), limit_(limit) {
+    for (auto id : used_) start_ = std::max<std::uint64_t>(start_, std::uint64_t{id} + 1);
+    next_ = start_;
+  }
 
   Result<std::uint32_t> take(const std::string& what) {
-    for (std::uint64_t tries = 0; tries < limit_; ++tries) {
-      if (next_ >= limit_ || next_ == 0) next_ = 1;
-      auto id = static_cast<std::uint32_t>(next_++);
-      if (used_.insert(id).second) return id;
-    }
+    if (next_ < limit_) return static_cast<std::uint32_t>(next_++);
+    if (taken_.empty()) taken_.insert(used_.begin(), used_.end());
+    for (; gap_ < start_; ++gap_)
+      if (taken_.insert(static_cast<std::uint32_t>(gap_)).second) return static_cast<std::uint32_t>(gap_++);
     return err("no free " + what + " id left (" + std::to_string(limit_ - 1) + " in use)");
   }
 
  private:
-  std::set<std::uint32_t> used_;
+  std::vector<std::uint32_t> used_;
   std::uint64_t limit_;
-  std::uint64_t next_;
+  std::uint64_t start_ = 1;  // one above the highest id in use
+  std::uint64_t next_ = 1;
+  std::uint64_t gap_ = 1;
+  std::set<std::uint32_t> taken_;  // built on the first wrap-around only
 };
 
 // Closes selection-table fds once the outer map holds them (or the apply failed).
@@ -63,9 +69,19 @@ struct TableWrite {
   std::vector<std::uint32_t> backend_ids;
 };
 
-// Tables per outer-map batch: each batch costs one RCU grace period in the kernel (~10 ms),
-// and holds one fd per table open until it is written.
-constexpr std::size_t kTablesPerBatch = 4096;
+// Tables per outer-map batch: each batch costs one RCU grace period in the kernel (~10 ms)
+// and holds one fd per table open until it is written, so as many as the fd limit allows.
+std::size_t tables_per_batch() {
+  struct rlimit lim {};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur < lim.rlim_max) {  // a soft limit below the hard one is only a default
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  constexpr rlim_t kReserve = 256;  // for everything else the process has open
+  return lim.rlim_cur > 2 * kReserve ? lim.rlim_cur - kReserve : kReserve;
+}
 
 lb4_key cluster_key(const Frontend& f) {
   return lb4_key{f.endpoint.address_be, f.endpoint.port_be, static_cast<__u8>(f.protocol),
@@ -118,19 +134,22 @@ Status check_capacity(const struct bpf_map* map, std::size_t wanted, const std::
              " entries, it holds " + std::to_string(map_capacity(map)));
 }
 
-// Builds the tables and swaps them in, a batch at a time.
-Status swap_in_tables(const struct bpf_map* outer, const std::vector<TableWrite>& tables) {
-  for (std::size_t start = 0; start < tables.size(); start += kTablesPerBatch) {
-    const std::size_t end = std::min(tables.size(), start + kTablesPerBatch);
+// Builds the tables and swaps them in, a batch at a time. On failure, `swapped` says how many
+// made it in.
+Status swap_in_tables(const struct bpf_map* outer, const std::vector<TableWrite>& tables, std::size_t& swapped) {
+  const std::size_t batch = tables_per_batch();
+  for (swapped = 0; swapped < tables.size();) {
+    const std::size_t end = std::min(tables.size(), swapped + batch);
     FdList fds;
     std::vector<__u32> keys;
-    for (std::size_t i = start; i < end; ++i) {
+    for (std::size_t i = swapped; i < end; ++i) {
       auto fd = create_table(build_table(*tables[i].spec, tables[i].backend_ids));
       if (!fd) return fd.error();
       fds.fds.push_back(*fd);
       keys.push_back(tables[i].service_id);
     }
     if (auto ok = update_batch(outer, keys, fds.fds, "swap in selection tables"); !ok) return ok;
+    swapped = end;
   }
   return {};
 }
@@ -212,12 +231,12 @@ Status BpfLoadBalancer::remove(const Frontend& frontend) {
 Result<ApplyReport> BpfLoadBalancer::execute(const std::vector<ServiceRecord>& current, const ApplyPlan& plan) {
   const auto& maps = object_.skel()->maps;
   std::map<Frontend, const ServiceRecord*> by_frontend;
-  std::set<std::uint32_t> service_ids, backend_ids;
+  std::vector<std::uint32_t> service_ids, backend_ids;
   std::size_t frontend_count = 0, backend_count = 0;
   for (const auto& r : current) {
     by_frontend[r.spec.frontend] = &r;
-    service_ids.insert(r.id);
-    backend_ids.insert(r.backend_ids.begin(), r.backend_ids.end());
+    service_ids.push_back(r.id);
+    backend_ids.insert(backend_ids.end(), r.backend_ids.begin(), r.backend_ids.end());
     frontend_count += r.spec.node_port ? 2 : 1;
     backend_count += r.backend_ids.size();
   }
@@ -235,8 +254,8 @@ Result<ApplyReport> BpfLoadBalancer::execute(const std::vector<ServiceRecord>& c
   if (auto ok = check_capacity(maps.lb4_services, frontends_after, "the services"); !ok) return ok.error();
   if (auto ok = check_capacity(maps.lb4_backends, backends_after, "the backends"); !ok) return ok.error();
 
-  IdAllocator service_alloc(service_ids, std::min(map_capacity(maps.lb4_svc_stats), map_capacity(maps.lb4_selection)));
-  IdAllocator backend_alloc(backend_ids, UINT32_MAX);
+  IdAllocator service_alloc(std::move(service_ids), std::min(map_capacity(maps.lb4_svc_stats), map_capacity(maps.lb4_selection)));
+  IdAllocator backend_alloc(std::move(backend_ids), UINT32_MAX);
 
   std::vector<__u32> backend_keys, new_service_ids, backend_dels, table_dels;
   std::vector<lb4_backend> backend_values;
@@ -299,7 +318,15 @@ Result<ApplyReport> BpfLoadBalancer::execute(const std::vector<ServiceRecord>& c
   std::erase_if(frontend_dels, [&](const lb4_key& k) { return written.contains(key_bits(k)); });
 
   if (auto ok = update_batch(maps.lb4_backends, backend_keys, backend_values, "add backends"); !ok) return ok.error();
-  if (auto ok = swap_in_tables(maps.lb4_selection, tables); !ok) return ok.error();
+  std::size_t swapped = 0;
+  if (auto ok = swap_in_tables(maps.lb4_selection, tables, swapped); !ok) {
+    if (swapped == 0) {  // nothing refers to the new backends yet: take them back out
+      (void)delete_batch(maps.lb4_backends, backend_keys, "remove the backends of a failed apply");
+      return ok.error();
+    }
+    return err(ok.error().message + " (" + std::to_string(swapped) + " of " + std::to_string(tables.size()) +
+               " services already switched to their new backends; apply again once the cause is fixed)");
+  }
   if (!new_service_ids.empty()) {
     std::vector<service_stats> zeros(new_service_ids.size() * libbpf_num_possible_cpus());
     __u32 count = new_service_ids.size();

@@ -2,7 +2,6 @@
 #include "dataplane/service.h"
 
 #include <algorithm>
-#include <set>
 
 namespace xebec::dataplane {
 
@@ -29,26 +28,27 @@ Result<Algorithm> parse_algorithm(const std::string& text) {
 std::string format_algorithm(Algorithm a) { return a == Algorithm::kMaglev ? "maglev" : "random"; }
 
 Status validate(const ServiceSpec& spec) {
-  const std::string where = format_frontend(spec.frontend) + ": ";
+  // Only a failing spec pays for its name: validation runs over every service of an apply.
+  auto where = [&spec] { return format_frontend(spec.frontend) + ": "; };
   if (spec.frontend.endpoint.address_be == 0)
-    return err(where + "0.0.0.0 cannot be a service VIP");
-  std::set<Endpoint> seen;
-  for (const auto& b : spec.backends) {
-    if (b.address_be == 0) return err(where + "backend 0.0.0.0 is not an address");
-    if (!seen.insert(b).second) return err(where + "backend " + format_endpoint(b) + " is listed twice");
-  }
+    return err(where() + "0.0.0.0 cannot be a service VIP");
+  for (const auto& b : spec.backends)
+    if (b.address_be == 0) return err(where() + "backend 0.0.0.0 is not an address");
+  auto backends = sorted(spec.backends);
+  if (auto twice = std::adjacent_find(backends.begin(), backends.end()); twice != backends.end())
+    return err(where() + "backend " + format_endpoint(*twice) + " is listed twice");
   if (spec.backends.size() > kMaxBackendsPerService)
-    return err(where + std::to_string(spec.backends.size()) + " backends; at most " +
+    return err(where() + std::to_string(spec.backends.size()) + " backends; at most " +
                std::to_string(kMaxBackendsPerService) + " per service");
   if (spec.affinity_timeout > kMaxAffinityTimeout)
-    return err(where + "affinity timeout " + std::to_string(spec.affinity_timeout) +
+    return err(where() + "affinity timeout " + std::to_string(spec.affinity_timeout) +
                " s is over the maximum of " + std::to_string(kMaxAffinityTimeout) + " s");
   if (spec.algorithm == Algorithm::kMaglev) {
     if (!is_prime(spec.maglev_table_size))
-      return err(where + "Maglev table size " + std::to_string(spec.maglev_table_size) +
+      return err(where() + "Maglev table size " + std::to_string(spec.maglev_table_size) +
                  " is not prime (the default is " + std::to_string(kMaglevDefaultTableSize) + ")");
     if (spec.backends.size() > spec.maglev_table_size)
-      return err(where + "Maglev table size " + std::to_string(spec.maglev_table_size) +
+      return err(where() + "Maglev table size " + std::to_string(spec.maglev_table_size) +
                  " is smaller than the " + std::to_string(spec.backends.size()) + " backends");
   }
   return {};

@@ -111,12 +111,12 @@ Status affinity_list(const BpfOptions& o) {
   if (!v) return v.error();
   auto entries = dataplane::dump_map<affinity4_key, affinity4_entry>(v->maps().lb4_affinity);
   if (!entries) return entries.error();
-  auto backends = dataplane::dump_map<__u32, lb4_backend>(v->maps().lb4_backends);
-  if (!backends) return backends.error();
   std::map<std::uint32_t, std::string> backend_addr;
-  for (const auto& [id, b] : *backends) backend_addr[id] = ep(b.address, b.port);
   std::map<std::uint32_t, std::uint32_t> timeout;
-  for (const auto& s : v->services) timeout[s.id] = s.spec.affinity_timeout;
+  for (const auto& s : v->services) {
+    timeout[s.id] = s.spec.affinity_timeout;
+    for (std::size_t i = 0; i < s.backend_ids.size(); ++i) backend_addr[s.backend_ids[i]] = format_endpoint(s.spec.backends[i]);
+  }
 
   const auto now = now_seconds();
   json list = json::array();
@@ -148,10 +148,10 @@ Status maglev_get(const BpfOptions& o, const std::string& frontend_text) {
   if (!svc) return err("service " + frontend_text + " not found (`xebec bpf lb list` shows the services)");
   if (svc->spec.algorithm != dataplane::Algorithm::kMaglev)
     return err("service " + frontend_text + " uses random selection, not Maglev (lb update --algorithm maglev)");
-  auto table = dataplane::BpfLoadBalancer(*v->object).selection_table(svc->id);
+  auto table = dataplane::BpfLoadBalancer(*v->object).maglev_table(svc->id);
   if (!table) return table.error();
-  const auto n = (*table)[XEBEC_SEL_COUNT], m = (*table)[XEBEC_SEL_MAGLEV_SIZE];
-  std::vector<std::uint32_t> slots(table->begin() + XEBEC_SEL_BACKENDS + n, table->end());
+  const auto m = table->size();
+  const std::vector<std::uint32_t>& slots = *table;
   std::map<std::uint32_t, std::size_t> owned;
   for (auto id : slots) owned[id]++;
 

@@ -77,9 +77,10 @@ void size_maps(struct lb* skel, const std::string& root, const MapSizes& sizes) 
     if (entries) bpf_map__set_max_entries(map, entries);
   };
   resize(skel->maps.lb4_services, sizes.services);
-  resize(skel->maps.lb4_selection, sizes.services);
+  resize(skel->maps.lb4_maglev, sizes.services);
   resize(skel->maps.lb4_svc_stats, sizes.services);
   resize(skel->maps.lb4_backends, sizes.backends);
+  resize(skel->maps.lb4_slots, sizes.backends * 2);  // room to write a list before freeing the old
   resize(skel->maps.lb4_ct, sizes.flows ? sizes.flows * 2 : 0);
   resize(skel->maps.lb4_affinity, sizes.affinity);
 

@@ -18,8 +18,8 @@ inline constexpr const char* kDefaultBpfRoot = "/sys/fs/bpf/xebec/default";
 // Map sizes chosen when an instance's maps are first created; 0 keeps the default of
 // bpf/api/lb.h. An existing instance keeps the sizes it was created with.
 struct MapSizes {
-  std::uint32_t services = 0;  // frontends and service ids (lb4_services, lb4_selection, lb4_svc_stats)
-  std::uint32_t backends = 0;  // lb4_backends
+  std::uint32_t services = 0;  // frontends and service ids (lb4_services, lb4_maglev, lb4_svc_stats)
+  std::uint32_t backends = 0;  // backend ids (lb4_backends); lb4_slots gets twice as many
   std::uint32_t flows = 0;     // lb4_ct (two entries per flow)
   std::uint32_t affinity = 0;  // lb4_affinity
 };

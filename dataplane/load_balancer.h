@@ -14,7 +14,7 @@ namespace xebec::dataplane {
 
 // A service as the dataplane serves it.
 struct ServiceRecord {
-  std::uint32_t id = 0;                  // service id (selection table and stats key)
+  std::uint32_t id = 0;                  // service id (Maglev table and counters key)
   ServiceSpec spec;                      // backends ordered by backend id
   std::vector<std::uint32_t> backend_ids;  // parallel to spec.backends
 };

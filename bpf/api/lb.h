@@ -8,7 +8,8 @@
 
 /* Default map sizes; the dataplane may override each before load (Katran's MAX_VIPS). */
 #define XEBEC_MAX_SERVICES 131072  /* frontends, also the range of service ids */
-#define XEBEC_MAX_BACKENDS 524288  /* (service, backend) pairs */
+#define XEBEC_MAX_BACKENDS 524288  /* (service, backend) pairs, also the range of backend ids */
+#define XEBEC_MAX_SLOTS (2 * XEBEC_MAX_BACKENDS) /* backend lists, with room to write the next */
 #define XEBEC_MAX_CT 262144        /* conntrack entries, two per flow */
 #define XEBEC_MAX_AFFINITY 65536   /* (service, client) affinity entries */
 #define XEBEC_MAX_NODE_ADDRS 64    /* addresses NodePorts are served on */
@@ -32,33 +33,34 @@ struct lb4_key {
 	__u8 scope;     /* enum xebec_scope */
 };
 
-/* lb4_services value: what a frontend resolves to. */
+/* lb4_services value: what a frontend resolves to. The backend list is a range of
+ * lb4_slots, written before this value points to it: replacing this value swaps a
+ * service's whole backend set at once, so a packet sees the old list or the new one. */
 struct lb4_service {
-	__u32 service_id;       /* key of lb4_selection and lb4_service_stats, 1..max-1 */
+	__u32 service_id;       /* key of lb4_maglev and lb4_svc_stats, 1..max-1 */
 	__u32 affinity_timeout; /* ClientIP affinity in seconds; 0 = no affinity */
+	__u32 slots_offset;     /* first lb4_slots index of the backend list */
+	__u16 backend_count;    /* length of the backend list; 0 = no backend (drop) */
 	__u8 algorithm;         /* enum xebec_algorithm */
-	__u8 pad[3];            /* zero */
+	__u8 pad;               /* zero */
 };
 
-/* lb4_backends key is a __u32 backend id (host order), unique per (service, backend). */
+/* lb4_backends value, indexed by backend id (1..max-1; unique per (service, backend)).
+ * An entry whose service_id is 0 is free. */
 struct lb4_backend {
-	__be32 address; /* backend IP, network order */
-	__be16 port;    /* backend L4 port, network order */
-	__u8 proto;     /* IPPROTO_TCP or IPPROTO_UDP, same as its frontend */
-	__u8 pad;       /* zero */
-	__u32 service_id; /* owning service, host order */
+	__be32 address;   /* backend IP, network order */
+	__be16 port;      /* backend L4 port, network order */
+	__u8 proto;       /* IPPROTO_TCP or IPPROTO_UDP, same as its frontend */
+	__u8 pad;         /* zero */
+	__u32 service_id; /* owning service, host order; 0 = free entry */
 };
 
-/* Selection table: the inner __u32 array of lb4_selection[service_id]. It is written
- * whole by user space and swapped in with one outer-map update, so a packet sees either
- * the old table or the new one, never a mix:
- *   [0]                     n = number of backends
- *   [1]                     m = Maglev table size, 0 for random selection
- *   [2 .. 2+n)              backend ids (the service's backend list)
- *   [2+n .. 2+n+m)          Maglev lookup table: backend id per slot */
-#define XEBEC_SEL_COUNT 0
-#define XEBEC_SEL_MAGLEV_SIZE 1
-#define XEBEC_SEL_BACKENDS 2
+/* lb4_slots value is a __u32 backend id. lb4_maglev[service_id] is a __u32 array:
+ *   [0]            m = Maglev table size (prime)
+ *   [1 .. 1+m)     backend id owning each slot
+ * It is written whole and swapped in with one outer-map update. */
+#define XEBEC_MAGLEV_SIZE 0
+#define XEBEC_MAGLEV_TABLE 1
 
 /* lb4_ct key: a flow as the packet carries it. Forward and reply entries share the map
  * without a direction bit in the key: a forward key has a frontend as destination, a reply
@@ -119,7 +121,7 @@ enum xebec_counter {
 	XEBEC_CNT_MALFORMED,         /* truncated or malformed: passed untouched */
 	XEBEC_CNT_FRAGMENT,          /* IPv4 fragment: passed untouched (not balanced) */
 	XEBEC_CNT_DROP_NO_BACKEND,   /* frontend with an empty backend set: dropped */
-	XEBEC_CNT_DROP_NO_TABLE,     /* frontend whose selection table is missing: dropped */
+	XEBEC_CNT_DROP_NO_TABLE,     /* Maglev service whose table is missing: dropped */
 	XEBEC_CNT_DROP_REWRITE,      /* the kernel refused a header rewrite: dropped */
 	XEBEC_CNT_MAX,
 };
@@ -130,7 +132,7 @@ enum xebec_counter {
 #define XEBEC_ASSERT_SIZE(t, n) _Static_assert(sizeof(struct t) == (n), #t " layout")
 #endif
 XEBEC_ASSERT_SIZE(lb4_key, 8);
-XEBEC_ASSERT_SIZE(lb4_service, 12);
+XEBEC_ASSERT_SIZE(lb4_service, 16);
 XEBEC_ASSERT_SIZE(lb4_backend, 12);
 XEBEC_ASSERT_SIZE(ct4_key, 16);
 XEBEC_ASSERT_SIZE(ct4_entry, 24);

@@ -103,32 +103,35 @@ static __always_inline struct lb4_service *lookup_frontend(const struct ct4_key 
 static __always_inline bool backend_alive(__u32 backend_id, __be32 addr, __be16 port)
 {
 	struct lb4_backend *b = bpf_map_lookup_elem(&lb4_backends, &backend_id);
-	return b && b->address == addr && b->port == port;
+	return b && b->service_id && b->address == addr && b->port == port;
 }
 
-/* Picks a backend id from the service's selection table; 0 with d->counter set on failure. */
+/* Picks a backend id for a new flow: a random entry of the service's backend list, or the
+ * owner of the flow's slot in its Maglev table. 0 with d->counter set on failure. */
 static __always_inline __u32 select_backend(const struct lb4_service *svc, const struct ct4_key *t,
 					    struct lb_decision *d)
 {
-	void *table = bpf_map_lookup_elem(&lb4_selection, &svc->service_id);
-	if (!table) {
-		d->counter = XEBEC_CNT_DROP_NO_TABLE;
-		return 0;
-	}
-	__u32 idx = XEBEC_SEL_COUNT;
-	__u32 *n = bpf_map_lookup_elem(table, &idx);
-	idx = XEBEC_SEL_MAGLEV_SIZE;
-	__u32 *m = bpf_map_lookup_elem(table, &idx);
-	if (!n || !m || *n == 0) {
+	__u32 idx, *id;
+
+	if (svc->backend_count == 0) {
 		d->counter = XEBEC_CNT_DROP_NO_BACKEND;
 		return 0;
 	}
-	if (*m)
-		idx = XEBEC_SEL_BACKENDS + *n + flow_hash(t) % *m;
-	else
-		idx = XEBEC_SEL_BACKENDS + bpf_get_prandom_u32() % *n;
-	__u32 *id = bpf_map_lookup_elem(table, &idx);
-	if (!id) {
+	if (svc->algorithm == XEBEC_ALG_MAGLEV) {
+		void *table = bpf_map_lookup_elem(&lb4_maglev, &svc->service_id);
+		idx = XEBEC_MAGLEV_SIZE;
+		__u32 *m = table ? bpf_map_lookup_elem(table, &idx) : NULL;
+		if (!m || *m == 0) {
+			d->counter = XEBEC_CNT_DROP_NO_TABLE;
+			return 0;
+		}
+		idx = XEBEC_MAGLEV_TABLE + flow_hash(t) % *m;
+		id = bpf_map_lookup_elem(table, &idx);
+	} else {
+		idx = svc->slots_offset + bpf_get_prandom_u32() % svc->backend_count;
+		id = bpf_map_lookup_elem(&lb4_slots, &idx);
+	}
+	if (!id || *id == 0) {
 		d->counter = XEBEC_CNT_DROP_NO_BACKEND;
 		return 0;
 	}
@@ -167,7 +170,7 @@ static __always_inline void lb4_new_flow(const struct pkt4 *p, const struct lb4_
 			return;
 		}
 		b = bpf_map_lookup_elem(&lb4_backends, &backend_id);
-		if (!b) {
+		if (!b || !b->service_id) {
 			d->action = LB_DROP;
 			d->counter = XEBEC_CNT_DROP_NO_BACKEND;
 			return;

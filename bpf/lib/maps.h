@@ -10,8 +10,8 @@
 #include "../api/lb.h"
 
 /* lb4_services: struct lb4_key -> struct lb4_service.
- * Written by user space (dataplane/service_writer) after the backends and selection table
- * it refers to; read by every forward path to recognise a frontend. */
+ * Written by user space (dataplane/bpf_load_balancer) after the backends, backend list and
+ * Maglev table it refers to; read by the forward path to recognise a frontend. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct lb4_key);
@@ -20,20 +20,34 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb4_services SEC(".maps");
 
-/* lb4_backends: backend id (__u32) -> struct lb4_backend.
- * Written by user space before any table names the id, deleted after no table does;
- * read by the forward path to DNAT a new flow and to check an affinity entry is still valid. */
+/* lb4_backends: backend id -> struct lb4_backend (service_id 0: free).
+ * Written by user space through mmap before any list or table names the id, cleared after
+ * none does; read by the forward path to DNAT a new flow and to check that a flow's or an
+ * affinity entry's backend still serves. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lb4_backend);
 	__uint(max_entries, XEBEC_MAX_BACKENDS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } lb4_backends SEC(".maps");
 
-/* The template of a selection table (layout in api/lb.h, XEBEC_SEL_*). BPF_F_INNER_MAP
- * lets each service's table have its own length. */
-struct lb4_selection_table {
+/* lb4_slots: slot index -> backend id; each service's backend list is a range of it.
+ * Written by user space through mmap into a range no frontend points to, then published by
+ * the frontend update; read by the forward path for random selection. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, XEBEC_MAX_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lb4_slots SEC(".maps");
+
+/* The template of a Maglev table (layout in api/lb.h, XEBEC_MAGLEV_*). BPF_F_INNER_MAP
+ * lets each service's table have its own size. */
+struct lb4_maglev_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(max_entries, 1);
@@ -41,16 +55,16 @@ struct lb4_selection_table {
 	__type(value, __u32);
 };
 
-/* lb4_selection: service id -> that service's selection table.
+/* lb4_maglev: service id -> that service's Maglev table (Maglev services only).
  * User space builds a whole new table and swaps it in with one update (hitless); the
- * forward path reads it only when a new flow needs a backend. */
+ * forward path reads it when a new flow of a Maglev service needs a backend. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
 	__type(key, __u32);
 	__uint(max_entries, XEBEC_MAX_SERVICES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__array(values, struct lb4_selection_table);
-} lb4_selection SEC(".maps");
+	__array(values, struct lb4_maglev_table);
+} lb4_maglev SEC(".maps");
 
 /* lb4_ct: struct ct4_key -> struct ct4_entry, two entries per flow (forward, reply).
  * Written by the forward path when it selects a backend; read and refreshed by both paths.

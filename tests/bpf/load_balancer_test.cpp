@@ -96,7 +96,7 @@ TEST_CASE("the BPF load-balancer and its fake agree on every step of a scenario"
   CHECK_THAT(expected[4], Catch::Contains("node port 30081/tcp"));  // the scenario does exercise errors
 }
 
-TEST_CASE("an apply leaves frontends, backends and a selection table that describe each other") {
+TEST_CASE("an apply leaves frontends, a backend list and backends that describe each other") {
   BpfInstance inst;
   const auto& maps = inst.object().skel()->maps;
   REQUIRE(inst.lb().apply({svc("10.96.0.1:80/tcp", {"10.244.1.1:80", "10.244.1.2:80", "10.244.1.3:80"}, 30080)}, false).ok());
@@ -106,41 +106,46 @@ TEST_CASE("an apply leaves frontends, backends and a selection table that descri
 
   auto frontends = dump_map<lb4_key, lb4_service>(maps.lb4_services);
   REQUIRE(frontends.ok());
-  REQUIRE(frontends->size() == 2);  // the ClusterIP and the NodePort
-  for (const auto& [k, v] : *frontends) CHECK(v.service_id == r.id);
-
-  auto table = inst.lb().selection_table(r.id);
-  REQUIRE(table.ok());
-  REQUIRE(table->size() == XEBEC_SEL_BACKENDS + 3);
-  CHECK((*table)[XEBEC_SEL_COUNT] == 3);
-  CHECK((*table)[XEBEC_SEL_MAGLEV_SIZE] == 0);
-  std::set<std::uint32_t> listed(table->begin() + XEBEC_SEL_BACKENDS, table->end());
-  CHECK(listed == std::set<std::uint32_t>(r.backend_ids.begin(), r.backend_ids.end()));
-
-  auto backends = dump_map<__u32, lb4_backend>(maps.lb4_backends);
-  REQUIRE(backends.ok());
-  REQUIRE(backends->size() == 3);
-  for (const auto& [id, b] : *backends) {
-    CHECK(listed.contains(id));
+  REQUIRE(frontends->size() == 2);  // the ClusterIP and the NodePort, alike
+  const lb4_service value = frontends->front().second;
+  for (const auto& [k, v] : *frontends) {
+    CHECK(v.service_id == r.id);
+    CHECK(v.slots_offset == value.slots_offset);
+    CHECK(v.backend_count == 3);
+  }
+  std::set<std::uint32_t> listed;
+  for (__u32 i = 0; i < 3; ++i) {
+    __u32 slot = value.slots_offset + i, id = 0;
+    REQUIRE(bpf_map_lookup_elem(map_fd(maps.lb4_slots), &slot, &id) == 0);
+    listed.insert(id);
+    lb4_backend b{};
+    REQUIRE(bpf_map_lookup_elem(map_fd(maps.lb4_backends), &id, &b) == 0);
     CHECK(b.service_id == r.id);
     CHECK(b.proto == 6);
   }
+  CHECK(listed == std::set<std::uint32_t>(r.backend_ids.begin(), r.backend_ids.end()));
+  __u32 any = 0;
+  CHECK(bpf_map_lookup_elem(map_fd(maps.lb4_maglev), &r.id, &any) != 0);  // random: no Maglev table
 }
 
-TEST_CASE("an update keeps the ids of kept backends, swaps the table, and deletes removed backends") {
+TEST_CASE("an update writes a new backend list, keeps the ids of kept backends and frees removed ones") {
   BpfInstance inst;
   const auto& maps = inst.object().skel()->maps;
   REQUIRE(inst.lb().apply({svc("10.96.0.1:80/tcp", {"10.244.1.1:80", "10.244.1.2:80"})}, false).ok());
   auto before = find(*inst.lb().services(), "10.96.0.1:80/tcp");
-  __u32 table_before = 0;
-  REQUIRE(bpf_map_lookup_elem(map_fd(maps.lb4_selection), &before.id, &table_before) == 0);
+  auto frontend = [&] {
+    auto all = dump_map<lb4_key, lb4_service>(maps.lb4_services);
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 1);
+    return all->front().second;
+  };
+  const auto offset_before = frontend().slots_offset;
 
   REQUIRE(inst.lb().apply({svc("10.96.0.1:80/tcp", {"10.244.1.2:80", "10.244.1.5:80"})}, false).ok());
   auto after = find(*inst.lb().services(), "10.96.0.1:80/tcp");
   CHECK(after.id == before.id);
-  __u32 table_after = 0;
-  REQUIRE(bpf_map_lookup_elem(map_fd(maps.lb4_selection), &after.id, &table_after) == 0);
-  CHECK(table_after != table_before);  // a new table was swapped in whole
+  // The new list went to slots no packet was reading; the frontend switched to it at once.
+  CHECK(frontend().slots_offset != offset_before);
 
   auto id_of = [](const ServiceRecord& r, const char* ep) {
     for (std::size_t i = 0; i < r.backend_ids.size(); ++i)
@@ -150,7 +155,8 @@ TEST_CASE("an update keeps the ids of kept backends, swaps the table, and delete
   CHECK(id_of(after, "10.244.1.2:80") == id_of(before, "10.244.1.2:80"));
   lb4_backend gone{};
   __u32 removed = id_of(before, "10.244.1.1:80");
-  CHECK(bpf_map_lookup_elem(map_fd(maps.lb4_backends), &removed, &gone) != 0);
+  REQUIRE(bpf_map_lookup_elem(map_fd(maps.lb4_backends), &removed, &gone) == 0);
+  CHECK(gone.service_id == 0);  // free: the datapath treats it as gone
 }
 
 TEST_CASE("a Maglev table only names the service's backends, each about equally") {
@@ -160,16 +166,20 @@ TEST_CASE("a Maglev table only names the service's backends, each about equally"
   REQUIRE(inst.lb().apply({spec}, false).ok());
   auto r = find(*inst.lb().services(), "10.96.0.1:80/tcp");
   CHECK(r.spec.maglev_table_size == 251);
-  auto table = inst.lb().selection_table(r.id);
+  auto table = inst.lb().maglev_table(r.id);
   REQUIRE(table.ok());
-  REQUIRE(table->size() == XEBEC_SEL_BACKENDS + 3 + 251);
+  REQUIRE(table->size() == 251);
   std::map<std::uint32_t, int> owned;
-  for (auto it = table->begin() + XEBEC_SEL_BACKENDS + 3; it != table->end(); ++it) owned[*it]++;
+  for (auto id : *table) owned[id]++;
   REQUIRE(owned.size() == 3);
   for (auto id : r.backend_ids) {
     CHECK(owned[id] >= 83);
     CHECK(owned[id] <= 84);
   }
+  // Back to random: the table goes.
+  spec.algorithm = Algorithm::kRandom;
+  REQUIRE(inst.lb().apply({spec}, false).ok());
+  CHECK_FALSE(inst.lb().maglev_table(r.id).ok());
 }
 
 TEST_CASE("a full map fails the whole apply, names the map and its size, and keeps what was stored") {
@@ -189,7 +199,7 @@ TEST_CASE("a full map fails the whole apply, names the map and its size, and kee
                                    "10.244.2.6:80", "10.244.2.7:80", "10.244.2.8:80", "10.244.2.9:80"};
   r = inst.lb().apply({svc("10.96.0.2:80/tcp", nine)}, false);
   REQUIRE_FALSE(r.ok());
-  CHECK_THAT(r.error().message, Catch::Contains("lb4_backends is full"));
+  CHECK_THAT(r.error().message, Catch::Contains("lb4_backends is full (8 entries)"));
   CHECK(inst.lb().services()->size() == 1);
 }
 

@@ -7,7 +7,7 @@
 #include <linux/types.h>
 
 /* Default map sizes; the dataplane may override each before load (Katran's MAX_VIPS). */
-#define XEBEC_MAX_SERVICES 131072  /* frontends, also the range of service ids */
+#define XEBEC_MAX_SERVICES 65536   /* frontends, also the range of service ids */
 #define XEBEC_MAX_BACKENDS 524288  /* (service, backend) pairs, also the range of backend ids */
 #define XEBEC_MAX_SLOTS (2 * XEBEC_MAX_BACKENDS) /* backend lists, with room to write the next */
 #define XEBEC_MAX_CT 262144        /* conntrack entries, two per flow */

@@ -223,3 +223,24 @@ TEST_CASE("an instance that does not exist is reported, not created, by readers"
   REQUIRE_FALSE(not_bpffs.ok());
   CHECK_THAT(not_bpffs.error().message, Catch::Contains("not on a BPF filesystem"));
 }
+
+TEST_CASE("backend lists reuse freed slots once the end of lb4_slots is reached") {
+  BpfInstance inst("slots", MapSizes{.services = 4, .backends = 8});  // 16 slots
+  const auto& maps = inst.object().skel()->maps;
+  std::vector<std::uint32_t> offsets;
+  for (int round = 0; round < 4; ++round) {
+    // Five backends, one of them new each round: each apply writes a fresh list of five.
+    const std::string changing = "10.244.9." + std::to_string(round + 1) + ":80";
+    auto spec = svc("10.96.0.1:80/tcp", {"10.244.1.1:80", "10.244.1.2:80", "10.244.1.3:80", "10.244.1.4:80",
+                                         changing.c_str()});
+    auto r = inst.lb().apply({spec}, false);
+    REQUIRE(r.ok());
+    auto served = inst.lb().services();
+    REQUIRE(served->size() == 1);
+    CHECK(served->front().spec.same_datapath(spec));
+    auto frontends = dump_map<lb4_key, lb4_service>(maps.lb4_services);
+    REQUIRE(frontends->size() == 1);
+    offsets.push_back(frontends->front().second.slots_offset);
+  }
+  CHECK(offsets == std::vector<std::uint32_t>{0, 5, 10, 0});  // the fourth list no longer fits after 15
+}

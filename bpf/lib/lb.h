@@ -99,11 +99,14 @@ static __always_inline struct lb4_service *lookup_frontend(const struct ct4_key 
 	return bpf_map_lookup_elem(&lb4_services, &key);
 }
 
-/* True when backend_id still exists and is still addr:port (ids can be reused). */
-static __always_inline bool backend_alive(__u32 backend_id, __be32 addr, __be16 port)
+/* True when a flow's backend still serves its service: backend_id is still addr:port and
+ * still belongs to service_id (ids are reused, also by another service's backend that
+ * happens to be the same pod). */
+static __always_inline bool backend_alive(const struct ct4_entry *ct)
 {
-	struct lb4_backend *b = bpf_map_lookup_elem(&lb4_backends, &backend_id);
-	return b && b->service_id && b->address == addr && b->port == port;
+	struct lb4_backend *b = bpf_map_lookup_elem(&lb4_backends, &ct->backend_id);
+	return b && b->service_id == ct->service_id && b->address == ct->nat_address &&
+	       b->port == ct->nat_port;
 }
 
 /* Picks a backend id for a new flow: a random entry of the service's backend list, or the
@@ -235,7 +238,7 @@ static __always_inline void lb4_decide(const struct pkt4 *p, int dirs, struct lb
 		if (!(dirs & DIR_FORWARD))
 			return;
 		if (now - ct->last_seen <= ct_lifetime(p->tuple.proto) &&
-		    !(p->tcp_syn && !backend_alive(ct->backend_id, ct->nat_address, ct->nat_port))) {
+		    !(p->tcp_syn && !backend_alive(ct))) {
 			if (ct->last_seen != now)
 				ct->last_seen = now;
 			d->action = LB_DNAT;

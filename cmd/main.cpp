@@ -34,6 +34,14 @@ int main(int argc, char** argv) {
   xebec::cli::add_lb_commands(*bpf, options, run);
   xebec::cli::add_inspect_commands(*bpf, options, run);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    // `xebec bpf frobnicate`: CLI11 would only say that a subcommand is required.
+    if (auto unknown = app.remaining(true); !unknown.empty()) return app.exit(CLI::ExtrasError(unknown));
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   return exit_code;
 }

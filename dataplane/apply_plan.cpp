@@ -52,11 +52,11 @@ Result<ApplyPlan> plan_apply(const std::vector<ServiceSpec>& current,
                  " is already used by " + format_frontend(it->second->frontend));
     return {};
   };
-  for (const auto& s : desired)
-    if (auto ok = claim(s); !ok) return ok.error();
   for (const auto& s : current)
     if (!prune && !want.contains(s.frontend))  // stays as it is
       if (auto ok = claim(s); !ok) return ok.error();
+  for (const auto& s : desired)
+    if (auto ok = claim(s); !ok) return ok.error();
   return plan;
 }
 

@@ -59,6 +59,8 @@ Status prepare_root(const std::string& root, bool create) {
   if (!create) return {};
   std::error_code ec;
   fs::create_directories(root, ec);
+  if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted)
+    return err("BPF not available: cannot create " + root + ": " + ec.message() + "; run as root");
   if (ec) return err("cannot create " + root + ": " + ec.message());
   return {};
 }

@@ -53,7 +53,7 @@ Result<View> open_view(const BpfOptions& o) {
 std::uint32_t now_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<std::uint32_t>(ts.tv_sec);
+  return xebec_mono_seconds(static_cast<__u64>(ts.tv_sec) * 1'000'000'000 + static_cast<__u64>(ts.tv_nsec));
 }
 
 std::string proto_name(__u8 p) { return p == 6 ? "tcp" : p == 17 ? "udp" : std::to_string(p); }

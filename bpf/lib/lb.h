@@ -62,7 +62,7 @@ static __always_inline void count_service(__u32 service_id, __u32 bytes, bool ne
 /* Seconds of CLOCK_MONOTONIC; the coarse clock is plenty for second resolution and cheaper. */
 static __always_inline __u32 now_seconds(void)
 {
-	return bpf_ktime_get_coarse_ns() / 1000000000ULL;
+	return xebec_mono_seconds(bpf_ktime_get_coarse_ns());
 }
 
 static __always_inline __u32 ct_lifetime(__u8 proto)

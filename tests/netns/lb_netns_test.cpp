@@ -15,6 +15,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "tests/support/netns.h"
@@ -318,6 +319,27 @@ TEST_CASE("connections to a ClusterIP spread over all backends", "[netns]") {
   int accepted = 0;
   for (int i = 0; i < kBackends; ++i) accepted += f.server(backend_name(i)).accepted();
   CHECK(accepted == 60);
+}
+
+// A pod's TCP segments cross a veth CHECKSUM_PARTIAL: the L4 checksum field holds only the
+// pseudo-header sum, nobody finishes it and the receiver trusts it, so a wrong update of that
+// sum would go unnoticed on veths alone. With transmit checksumming off on the node's side of
+// every veth, the kernel finishes each checksum in software on the way into the receiving
+// namespace, which then verifies it: a wrong sum is a dropped segment and a stalled exchange.
+TEST_CASE("rewritten checksums verify where the kernel finishes them in software", "[netns]") {
+  Fabric f(true);
+  f.update_service(all_backends(), {"--node-port", std::to_string(kNodePort)});
+  for (const auto& veth : f.pod_veths()) run_checked({"ethtool", "-K", veth, "tx", "off"}, f.pod_ns("node"));
+  run_checked({"ethtool", "-K", kUplink, "tx", "off"}, f.pod_ns("node"));
+
+  for (const auto& [ns, address, port] : {std::tuple{f.client_ns(), std::string(kVip), kServicePort},
+                                          std::tuple{f.outside_ns(), std::string(kNodeIp), kNodePort}}) {
+    for (int i = 0; i < 6; ++i) {
+      const std::string what = "connection " + std::to_string(i + 1) + " to " + address;
+      auto c = connect_or_fail(ns, address, port, what);
+      for (std::size_t size : {8, 1024, 16384}) require_echo(c, payload(size, i), what);
+    }
+  }
 }
 
 TEST_CASE("ClientIP affinity sends every connection of a client to one backend", "[netns]") {

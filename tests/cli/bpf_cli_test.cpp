@@ -1,6 +1,7 @@
 // The `xebec bpf` command line as a user runs it: the real executable against real pinned maps,
 // its text and `-o json` output, and its errors for bad input (which must leave what was
 // stored untouched). No traffic: the netns tests send packets through what these commands set.
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "tests/support/netns.h"
+#include "tests/support/packet.h"
 
 namespace {
 
@@ -206,6 +208,31 @@ TEST_CASE("lb update programs services that lb list, backend list, maglev get an
     REQUIRE(left.size() == 1);
     CHECK(left[0].at("frontend") == "10.96.0.53:53/udp");
     CHECK(cli.json_of({"backend", "list"}).size() == 3);
+  }
+}
+
+TEST_CASE("bpftool prints the pinned maps with field names (they carry BTF)", "[cli]") {
+  Cli cli;
+  cli.ok({"lb", "update", "10.96.0.10:80/tcp", "--backend", "10.244.1.11:8080", "--affinity-timeout", "30"});
+  const auto out = run_command({"bpftool", "-j", "map", "dump", "pinned", cli.root() + "/lb4_services"});
+  INFO(out.output);
+  REQUIRE(out.exit_code == 0);
+  REQUIRE(json::accept(out.output));
+  const json entries = json::parse(out.output);
+  REQUIRE(entries.size() == 1);
+  const json& f = entries[0].at("formatted");
+  CHECK(f.at("key").at("address") == xebec::testing::ipv4("10.96.0.10"));  // as stored: network order
+  CHECK(f.at("key").at("port") == htons(80));
+  CHECK(f.at("key").at("proto") == 6);
+  CHECK(f.at("value").at("affinity_timeout") == 30);
+  CHECK(f.at("value").at("backend_count") == 1);
+  // lb4_maglev is left out: its values are inner-map ids, which carry no BTF of their own.
+  for (const char* map : {"lb4_backends", "lb4_slots", "lb4_ct", "lb4_affinity", "lb4_svc_stats", "lb4_node_addrs",
+                          "lb_stats"}) {
+    const auto info = run_command({"bpftool", "-j", "map", "show", "pinned", cli.root() + "/" + map});
+    INFO(map << ": " << info.output);
+    REQUIRE(info.exit_code == 0);
+    CHECK(json::parse(info.output).at("btf_id").get<int>() > 0);
   }
 }
 

@@ -27,6 +27,7 @@
 #include "bpf/api/lb.h"
 #include "dataplane/address.h"
 #include "dataplane/service.h"
+#include "dataplane/stats.h"
 #include "lb.skel.h"
 #include "tests/support/bpf_instance.h"
 #include "tests/support/packet.h"
@@ -303,27 +304,18 @@ void add_node_address(BpfInstance& inst, const std::string& ip) {
   REQUIRE(bpf_map_update_elem(bpf_map__fd(inst.object().skel()->maps.lb4_node_addrs), &key, &ifindex, BPF_ANY) == 0);
 }
 
-std::uint64_t global_counter(BpfInstance& inst, xebec_counter c) {
-  std::vector<__u64> per_cpu(libbpf_num_possible_cpus());
-  const __u32 key = c;
-  REQUIRE(bpf_map_lookup_elem(bpf_map__fd(inst.object().skel()->maps.lb_stats), &key, per_cpu.data()) == 0);
-  std::uint64_t sum = 0;
-  for (auto v : per_cpu) sum += v;
-  return sum;
+// The counters as `xebec bpf stats` reads them (dataplane/stats.h), summed over CPUs.
+dataplane::Counters counters(BpfInstance& inst, const std::vector<std::uint32_t>& service_ids = {}) {
+  auto c = dataplane::read_counters(inst.object(), service_ids);
+  INFO((c ? std::string("read") : c.error().message));
+  REQUIRE(c.ok());
+  return *c;
 }
 
+std::uint64_t global_counter(BpfInstance& inst, xebec_counter c) { return counters(inst).global[c]; }
+
 service_stats service_counters(BpfInstance& inst, std::uint32_t service_id) {
-  std::vector<service_stats> per_cpu(libbpf_num_possible_cpus());
-  REQUIRE(bpf_map_lookup_elem(bpf_map__fd(inst.object().skel()->maps.lb4_svc_stats), &service_id,
-                              per_cpu.data()) == 0);
-  service_stats sum{};
-  for (const auto& s : per_cpu) {
-    sum.packets += s.packets;
-    sum.bytes += s.bytes;
-    sum.new_flows += s.new_flows;
-    sum.drops += s.drops;
-  }
-  return sum;
+  return counters(inst, {service_id}).per_service.at(service_id);
 }
 
 // Forgets every flow, as an agent restart with a fresh map or LRU eviction would.

@@ -69,7 +69,11 @@ std::string load_error(int e, const std::string& root) {
   if (e == -EPERM || e == -EACCES)
     return "BPF not available: permission denied (" + std::string(strerror(-e)) +
            "); run as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON" + log_tail(5);
-  return "cannot load the BPF object for " + root + ": " + strerror(-e) + log_tail(25);
+  std::string hint;
+  if (libbpf_log().find("not found in kernel BTF") != std::string::npos ||
+      libbpf_log().find("vmlinux BTF") != std::string::npos)
+    hint = " (Xebec needs Linux 6.2 or newer with BTF, /sys/kernel/btf/vmlinux)";
+  return "cannot load the BPF object for " + root + ": " + strerror(-e) + hint + log_tail(25);
 }
 
 // Sizes for maps about to be created; maps already pinned keep theirs, so that libbpf can

@@ -8,8 +8,22 @@
 
 namespace xebec {
 
+// What kind of failure an Error is, for callers that answer differently to each (the
+// apiserver turns them into HTTP statuses). Most errors are kUnknown: only the message counts.
+enum class ErrorCode {
+  kUnknown,
+  kNotFound,       // the named thing does not exist
+  kAlreadyExists,  // a create found it there
+  kConflict,       // a compare-and-swap lost: the thing changed since it was read
+  kGone,           // history that was compacted away
+  kInvalid,        // the input is well-formed but not acceptable
+  kBadRequest,     // the input cannot be read
+  kUnavailable,    // a dependency (disk, etcd) failed; retrying may help
+};
+
 struct Error {
   std::string message;
+  ErrorCode code = ErrorCode::kUnknown;
 };
 
 template <typename T>
@@ -50,6 +64,6 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Error err(std::string message) { return Error{std::move(message)}; }
+inline Error err(std::string message, ErrorCode code = ErrorCode::kUnknown) { return Error{std::move(message), code}; }
 
 }  // namespace xebec

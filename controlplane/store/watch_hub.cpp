@@ -1,0 +1,71 @@
+// WatchHub: per-watch queues drained by one delivery thread.
+#include "controlplane/store/watch_hub.h"
+
+namespace xebec::store {
+
+class WatchHub::Handle final : public Watch {
+ public:
+  Handle(WatchHub& hub, Watcher* w) : hub_(hub), w_(w) {}
+  ~Handle() override { hub_.remove(w_); }
+
+ private:
+  WatchHub& hub_;
+  Watcher* w_;
+};
+
+WatchHub::WatchHub() : thread_([this](std::stop_token stop) { deliver_loop(stop); }) {}
+
+WatchHub::~WatchHub() {
+  thread_.request_stop();
+  cv_.notify_all();
+}
+
+std::unique_ptr<Watch> WatchHub::add(std::vector<Event> history, WatchSink sink) {
+  std::lock_guard lock(mu_);
+  Watcher& w = watchers_.emplace_back();
+  w.sink = std::move(sink);
+  w.pending.assign(std::make_move_iterator(history.begin()), std::make_move_iterator(history.end()));
+  cv_.notify_all();
+  return std::make_unique<Handle>(*this, &w);
+}
+
+void WatchHub::publish(const Event& event) {
+  std::lock_guard lock(mu_);
+  for (auto& w : watchers_) w.pending.push_back(event);
+  if (!watchers_.empty()) cv_.notify_all();
+}
+
+void WatchHub::remove(Watcher* w) {
+  std::unique_lock lock(mu_);
+  // A sink may drop its own watch: the delivery thread must not wait for itself.
+  if (std::this_thread::get_id() != thread_.get_id()) delivered_.wait(lock, [&] { return delivering_ != w; });
+  watchers_.remove_if([&](const Watcher& x) { return &x == w; });
+}
+
+void WatchHub::deliver_loop(std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  while (!stop.stop_requested()) {
+    Watcher* ready = nullptr;
+    for (auto& w : watchers_)
+      if (!w.pending.empty()) ready = &w;
+    if (!ready) {
+      cv_.wait(lock, stop, [&] {
+        for (const auto& w : watchers_)
+          if (!w.pending.empty()) return true;
+        return false;
+      });
+      continue;
+    }
+    std::vector<Event> batch(std::make_move_iterator(ready->pending.begin()),
+                             std::make_move_iterator(ready->pending.end()));
+    ready->pending.clear();
+    delivering_ = ready;
+    lock.unlock();
+    ready->sink(std::move(batch));
+    lock.lock();
+    delivering_ = nullptr;
+    delivered_.notify_all();
+  }
+}
+
+}  // namespace xebec::store

@@ -1,0 +1,61 @@
+// ObjectStorage: the objects of every served type, kept in a Store as JSON under
+// /registry/RESOURCE/[NAMESPACE/]NAME, with Kubernetes' rules for metadata, optimistic
+// concurrency (resourceVersion = the store revision), lists with selectors and pages, and
+// the error wording kubectl shows.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "controlplane/api/resource.h"
+#include "controlplane/api/selector.h"
+#include "controlplane/store/store.h"
+
+namespace xebec::api {
+
+struct ListQuery {
+  LabelSelector labels;
+  FieldSelector fields;
+  std::int64_t limit = 0;          // 0: no limit
+  std::string continue_token;      // from the previous page's metadata.continue
+  std::string resource_version;    // "" or "0": the latest; else the state at that version
+};
+
+struct DeleteOptions {
+  std::string propagation_policy;  // "", "Background", "Foreground", "Orphan"
+  std::string precondition_uid;    // "" or the uid the object must have
+  std::string precondition_resource_version;
+  bool dry_run = false;
+};
+
+// Stateless over the store; thread-safe as the store is.
+class ObjectStorage {
+ public:
+  explicit ObjectStorage(store::Store& store) : store_(store) {}
+
+  static std::string key(const ResourceType& type, const std::string& ns, const std::string& name);
+
+  Result<nlohmann::json> create(const ResourceType& type, const std::string& ns, nlohmann::json object, bool dry_run);
+  Result<nlohmann::json> get(const ResourceType& type, const std::string& ns, const std::string& name);
+  // A TYPEList object; ns "" lists every namespace.
+  Result<nlohmann::json> list(const ResourceType& type, const std::string& ns, const ListQuery& query);
+  // PUT of an object (subresource "") or of its status ("status"): the other part is kept
+  // from what is stored. A resourceVersion in the body makes it conditional (kConflict).
+  Result<nlohmann::json> update(const ResourceType& type, const std::string& ns, const std::string& name,
+                                nlohmann::json object, const std::string& subresource, bool dry_run);
+  // Deletes, or with finalizers marks for deletion; returns the object as it was last.
+  Result<nlohmann::json> remove(const ResourceType& type, const std::string& ns, const std::string& name,
+                                const DeleteOptions& options);
+
+  // The stored text of an object, back as JSON with its resourceVersion.
+  static Result<nlohmann::json> decode(const store::KeyValue& kv);
+
+ private:
+  Result<nlohmann::json> write_update(const ResourceType& type, const std::string& ns, const std::string& name,
+                                      const nlohmann::json& object, store::Revision expected, bool dry_run);
+  Error translate(const Error& e, const ResourceType& type, const std::string& name) const;
+
+  store::Store& store_;
+};
+
+}  // namespace xebec::api

@@ -1,0 +1,48 @@
+// Label and field selectors of list and watch requests (?labelSelector=, ?fieldSelector=), in
+// Kubernetes' syntax: "app=web,tier!=db,env in (prod,staging),!canary".
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dataplane/result.h"
+
+namespace xebec::api {
+
+class LabelSelector {
+ public:
+  // kBadRequest with the offending part when the text does not parse. "" selects everything.
+  static Result<LabelSelector> parse(const std::string& text);
+  // `labels`: an object's metadata.labels (null when it has none).
+  bool matches(const nlohmann::json& labels) const;
+  bool empty() const { return requirements_.empty(); }
+
+ private:
+  enum class Op { kEquals, kNotEquals, kIn, kNotIn, kExists, kNotExists };
+  struct Requirement {
+    std::string key;
+    Op op;
+    std::vector<std::string> values;
+  };
+  std::vector<Requirement> requirements_;
+};
+
+class FieldSelector {
+ public:
+  // Supports metadata.name, metadata.namespace, spec.nodeName and status.phase with =, == and
+  // !=; kBadRequest naming any other field.
+  static Result<FieldSelector> parse(const std::string& text);
+  bool matches(const nlohmann::json& object) const;
+  bool empty() const { return terms_.empty(); }
+
+ private:
+  struct Term {
+    std::string field;
+    bool equals;
+    std::string value;
+  };
+  std::vector<Term> terms_;
+};
+
+}  // namespace xebec::api

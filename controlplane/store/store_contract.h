@@ -211,6 +211,24 @@ inline void check_store_contract(const std::function<std::unique_ptr<Store>()>& 
     CHECK(r.count() == seen);
   }
 
+  SECTION("a sink may drop its own watch") {
+    std::unique_ptr<Watch> self;
+    std::mutex mu;
+    std::atomic<int> calls{0};
+    self = must(s.watch(must(s.current_revision()), [&](Result<std::vector<Event>>) {
+      ++calls;
+      std::lock_guard lock(mu);
+      self.reset();
+    }));
+    must(s.create("/self/1", "x"));
+    for (int i = 0; i < 100 && calls == 0; ++i) std::this_thread::sleep_for(20ms);
+    must(s.create("/self/2", "x"));
+    std::this_thread::sleep_for(200ms);
+    CHECK(calls == 1);
+    std::lock_guard lock(mu);
+    CHECK(self == nullptr);
+  }
+
   SECTION("many watchers each see every event, in order") {
     std::vector<std::unique_ptr<Recorder>> recorders;
     std::vector<std::unique_ptr<Watch>> watches;

@@ -37,8 +37,11 @@ void WatchHub::publish(const Event& event) {
 
 void WatchHub::remove(Watcher* w) {
   std::unique_lock lock(mu_);
-  // A sink may drop its own watch: the delivery thread must not wait for itself.
-  if (std::this_thread::get_id() != thread_.get_id()) delivered_.wait(lock, [&] { return delivering_ != w; });
+  if (delivering_ == w && std::this_thread::get_id() == thread_.get_id()) {
+    w->removed = true;  // a sink dropping its own watch: it is still running
+    return;
+  }
+  delivered_.wait(lock, [&] { return delivering_ != w; });
   watchers_.remove_if([&](const Watcher& x) { return &x == w; });
 }
 
@@ -47,11 +50,11 @@ void WatchHub::deliver_loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     Watcher* ready = nullptr;
     for (auto& w : watchers_)
-      if (!w.pending.empty()) ready = &w;
+      if (!w.pending.empty() && !w.removed) ready = &w;
     if (!ready) {
       cv_.wait(lock, stop, [&] {
         for (const auto& w : watchers_)
-          if (!w.pending.empty()) return true;
+          if (!w.pending.empty() && !w.removed) return true;
         return false;
       });
       continue;
@@ -64,6 +67,7 @@ void WatchHub::deliver_loop(std::stop_token stop) {
     ready->sink(std::move(batch));
     lock.lock();
     delivering_ = nullptr;
+    if (ready->removed) watchers_.remove_if([&](const Watcher& x) { return &x == ready; });
     delivered_.notify_all();
   }
 }

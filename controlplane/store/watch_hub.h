@@ -33,6 +33,7 @@ class WatchHub {
   struct Watcher {
     WatchSink sink;
     std::deque<Event> pending;
+    bool removed = false;  // its handle went while its sink ran: erased once the sink returns
   };
   class Handle;
 

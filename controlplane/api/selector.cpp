@@ -139,4 +139,12 @@ bool FieldSelector::matches(const json& object) const {
   return true;
 }
 
+std::string format_selector(const json& selector) {
+  const json& labels = selector.is_object() && selector.contains("matchLabels") ? selector["matchLabels"] : selector;
+  std::string out;
+  if (labels.is_object())
+    for (const auto& [k, v] : labels.items()) out += (out.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  return out;
+}
+
 }  // namespace xebec::api

@@ -45,4 +45,8 @@ class FieldSelector {
   std::vector<Term> terms_;
 };
 
+// "app=web,tier=front" from an object's selector: a {matchLabels} selector or a plain map (a
+// Service's or ReplicationController's); "" when it has none.
+std::string format_selector(const nlohmann::json& selector);
+
 }  // namespace xebec::api

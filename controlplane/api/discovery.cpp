@@ -25,11 +25,7 @@ json version_info() {
           {"platform", "linux/amd64"}};
 }
 
-json api_versions(const std::string& server_address) {
-  return {{"kind", "APIVersions"},
-          {"versions", {"v1"}},
-          {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
-}
+json api_versions() { return {{"kind", "APIVersions"}, {"versions", {"v1"}}}; }
 
 json api_group_list() {
   json groups = json::array();

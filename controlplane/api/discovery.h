@@ -10,8 +10,8 @@
 namespace xebec::api {
 
 nlohmann::json version_info();
-// /api: the core group's versions; `server_address` is HOST:PORT as clients reach it.
-nlohmann::json api_versions(const std::string& server_address);
+// /api: the core group's versions.
+nlohmann::json api_versions();
 // /apis: every named group.
 nlohmann::json api_group_list();
 // /api/v1 or /apis/GROUP/VERSION; null when the group version is not served.

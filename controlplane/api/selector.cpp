@@ -105,8 +105,11 @@ bool LabelSelector::matches(const json& labels) const {
 }
 
 Result<FieldSelector> FieldSelector::parse(const std::string& text) {
-  static const std::vector<std::string> kSupported = {"metadata.name", "metadata.namespace", "spec.nodeName",
-                                                      "status.phase"};
+  static const std::vector<std::string> kSupported = {
+      "metadata.name",         "metadata.namespace",         "spec.nodeName",         "status.phase",
+      "involvedObject.kind",   "involvedObject.namespace",   "involvedObject.name",   "involvedObject.uid",
+      "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+      "type",                  "reportingComponent"};
   FieldSelector sel;
   if (trim(text).empty()) return sel;
   for (const auto& part : split_top(text)) {

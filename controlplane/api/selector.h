@@ -30,8 +30,9 @@ class LabelSelector {
 
 class FieldSelector {
  public:
-  // Supports metadata.name, metadata.namespace, spec.nodeName and status.phase with =, == and
-  // !=; kBadRequest naming any other field.
+  // Supports metadata.name, metadata.namespace, spec.nodeName, status.phase and the fields
+  // of Events kubectl describe selects on (involvedObject.*, reason, type), with =, == and !=;
+  // kBadRequest naming any other field.
   static Result<FieldSelector> parse(const std::string& text);
   bool matches(const nlohmann::json& object) const;
   bool empty() const { return terms_.empty(); }

@@ -4,6 +4,7 @@
 
 #include <boost/beast/core/detail/base64.hpp>
 
+#include "controlplane/api/defaults.h"
 #include "controlplane/api/object_meta.h"
 
 namespace xebec::api {
@@ -80,14 +81,23 @@ Result<json> ObjectStorage::create(const ResourceType& type, const std::string& 
   }
   object["apiVersion"] = type.api_version();
   object["kind"] = type.kind;
+  apply_defaults(type, object);
+  if (auto ok = validate(type, object); !ok) return ok.error();
   stamp_created(object);
   const std::string name = object["metadata"]["name"];
   if (dry_run) {
     if (auto existing = store_.get(key(type, ns, name)); existing) return translate(err("", ErrorCode::kAlreadyExists), type, name);
     return object;
   }
+  const bool service = type.resource == "services";
+  if (service) {
+    if (auto ok = services_.allocate(object); !ok) return ok.error();
+  }
   auto kv = store_.create(key(type, ns, name), object.dump());
-  if (!kv) return translate(kv.error(), type, name);
+  if (!kv) {
+    if (service) services_.release(object);
+    return translate(kv.error(), type, name);
+  }
   return decode(*kv);
 }
 
@@ -188,16 +198,28 @@ Result<json> ObjectStorage::update(const ResourceType& type, const std::string& 
   }
   object["apiVersion"] = type.api_version();
   object["kind"] = type.kind;
+  apply_defaults(type, object);
+  if (auto ok = validate(type, object); !ok) return ok.error();
+  if (type.resource == "services" && !dry_run) {
+    if (auto ok = services_.carry_over(*old, object); !ok) return ok.error();
+  }
   stamp_updated(*old, object);
   // The last finalizer of an object being deleted is gone: the deletion completes.
   const json& meta = object["metadata"];
   if (meta.contains("deletionTimestamp") && meta.value("finalizers", json::array()).empty()) {
     if (dry_run) return object;
-    auto gone = store_.remove(key(type, ns, name), current->mod_revision);
-    if (!gone) return translate(gone.error(), type, name);
-    return decode(*gone);
+    return erase(type, ns, name, current->mod_revision);
   }
   return write_update(type, ns, name, object, current->mod_revision, dry_run);
+}
+
+Result<json> ObjectStorage::erase(const ResourceType& type, const std::string& ns, const std::string& name,
+                                  Revision expected) {
+  auto gone = store_.remove(key(type, ns, name), expected);
+  if (!gone) return translate(gone.error(), type, name);
+  auto object = decode(*gone);
+  if (object && type.resource == "services") services_.release(*object);
+  return object;
 }
 
 Result<json> ObjectStorage::remove(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -232,9 +254,7 @@ Result<json> ObjectStorage::remove(const ResourceType& type, const std::string& 
     return write_update(type, ns, name, *object, current->mod_revision, options.dry_run);
   }
   if (options.dry_run) return object;
-  auto gone = store_.remove(key(type, ns, name), current->mod_revision);
-  if (!gone) return translate(gone.error(), type, name);
-  return decode(*gone);
+  return erase(type, ns, name, current->mod_revision);
 }
 
 }  // namespace xebec::api

@@ -1,7 +1,7 @@
 // ObjectStorage: the objects of every served type, kept in a Store as JSON under
-// /registry/RESOURCE/[NAMESPACE/]NAME, with Kubernetes' rules for metadata, optimistic
-// concurrency (resourceVersion = the store revision), lists with selectors and pages, and
-// the error wording kubectl shows.
+// /registry/RESOURCE/[NAMESPACE/]NAME, with Kubernetes' rules for metadata, defaults and
+// validation, optimistic concurrency (resourceVersion = the store revision), Services'
+// ClusterIPs and NodePorts, lists with selectors and pages, and the error wording kubectl shows.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,6 +9,7 @@
 
 #include "controlplane/api/resource.h"
 #include "controlplane/api/selector.h"
+#include "controlplane/api/service_allocator.h"
 #include "controlplane/store/store.h"
 
 namespace xebec::api {
@@ -31,7 +32,7 @@ struct DeleteOptions {
 // Stateless over the store; thread-safe as the store is.
 class ObjectStorage {
  public:
-  explicit ObjectStorage(store::Store& store) : store_(store) {}
+  explicit ObjectStorage(store::Store& store) : store_(store), services_(store) {}
 
   static std::string key(const ResourceType& type, const std::string& ns, const std::string& name);
 
@@ -54,8 +55,12 @@ class ObjectStorage {
   Result<nlohmann::json> write_update(const ResourceType& type, const std::string& ns, const std::string& name,
                                       const nlohmann::json& object, store::Revision expected, bool dry_run);
   Error translate(const Error& e, const ResourceType& type, const std::string& name) const;
+  // Removes the object from the store, and what it held (a Service's addresses and ports).
+  Result<nlohmann::json> erase(const ResourceType& type, const std::string& ns, const std::string& name,
+                               store::Revision expected);
 
   store::Store& store_;
+  ServiceAllocator services_;  // ClusterIPs and NodePorts of Services
 };
 
 }  // namespace xebec::api

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cmd/apiserver_cmd.h"
 #include "cmd/bpf_cmd.h"
 #include "dataplane/lb_object.h"
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   xebec::cli::add_attach_commands(*bpf, options, run);
   xebec::cli::add_lb_commands(*bpf, options, run);
   xebec::cli::add_inspect_commands(*bpf, options, run);
+  xebec::cli::add_apiserver_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

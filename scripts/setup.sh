@@ -10,7 +10,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 packages=(build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-  libsqlite3-dev libcli11-dev catch2 nlohmann-json3-dev libyaml-cpp-dev libssl-dev libboost-dev etcd-server iproute2 iptables ethtool busybox-static)
+  libsqlite3-dev libcli11-dev catch2 nlohmann-json3-dev libyaml-cpp-dev libssl-dev libboost-dev etcd-server curl python3 iproute2 iptables ethtool busybox-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

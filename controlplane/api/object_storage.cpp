@@ -44,7 +44,10 @@ Result<Revision> parse_version(const std::string& text) {
   return err("invalid resourceVersion '" + text + "': expected a number", ErrorCode::kBadRequest);
 }
 
-std::string quoted(const ResourceType& type, const std::string& name) { return type.resource + " \"" + name + "\""; }
+// `deployments.apps "web"`, `pods "web"`: how Kubernetes names an object in errors.
+std::string quoted(const ResourceType& type, const std::string& name) {
+  return type.resource + (type.group.empty() ? "" : "." + type.group) + " \"" + name + "\"";
+}
 
 }  // namespace
 

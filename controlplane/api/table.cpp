@@ -271,7 +271,7 @@ std::string human_duration(std::chrono::seconds age) {
   return std::to_string(days / 365) + "y";
 }
 
-json to_table(const ResourceType& type, const json& object_or_list, bool columns) {
+json to_table(const ResourceType& type, const json& object_or_list, bool columns, RowObject row_object) {
   const auto& cols = columns_of(type);
   json table = {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", json::object()}, {"rows", json::array()}};
   if (columns) {
@@ -294,9 +294,11 @@ json to_table(const ResourceType& type, const json& object_or_list, bool columns
   auto add_row = [&](const json& o) {
     json cells = json::array();
     for (const auto& c : cols) cells.push_back(c.cell(o));
-    table["rows"].push_back({{"cells", cells},
-                             {"object", {{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"},
-                                         {"metadata", o["metadata"]}}}});
+    json row = {{"cells", cells}};
+    if (row_object == RowObject::kObject) row["object"] = o;
+    if (row_object == RowObject::kMetadata)
+      row["object"] = {{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", o["metadata"]}};
+    table["rows"].push_back(row);
   };
   if (list) {
     for (const auto& item : object_or_list["items"]) add_row(item);

@@ -1,0 +1,48 @@
+// `xebec apiserver --data-dir DIR --listen HOST:PORT [--store sqlite|etcd] [--etcd-endpoints URLS]`
+#include "cmd/apiserver_cmd.h"
+
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+
+#include "controlplane/apiserver/apiserver.h"
+
+namespace xebec::cli {
+
+void add_apiserver_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<apiserver::ApiserverOptions>();
+  auto* cmd = app.add_subcommand("apiserver", "Run the API server (kubectl talks to it)");
+  cmd->add_option("--data-dir", options->data_dir, "Directory for the store, TLS material and admin.kubeconfig")
+      ->required();
+  cmd->add_option("--listen", options->listen, "HOST:PORT to serve HTTPS on")->capture_default_str();
+  cmd->add_option("--store", options->store, "Where objects live")
+      ->check(CLI::IsMember({"sqlite", "etcd"}))
+      ->capture_default_str();
+  cmd->add_option("--etcd-endpoints", options->etcd_endpoints, "etcd client URLs, comma-separated (--store etcd)")
+      ->delimiter(',');
+  cmd->add_option("--etcd-prefix", options->etcd_prefix, "Key prefix in etcd, to share it")->capture_default_str();
+  cmd->callback([options, &exit_code] {
+    // Threads started from here on inherit the mask: only this thread takes the signals.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto server = apiserver::Apiserver::start(*options);
+    if (!server) {
+      std::cerr << "error: " << server.error().message << '\n';
+      exit_code = 1;
+      return;
+    }
+    std::cout << "apiserver serving https on port " << (*server)->port() << " (" << options->store << " store)\n"
+              << "kubeconfig: " << (*server)->kubeconfig() << std::endl;
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cout << "stopping on signal " << signal << std::endl;
+    (*server)->stop();
+  });
+}
+
+}  // namespace xebec::cli

@@ -1,0 +1,44 @@
+// ApiHandler: the apiserver's REST surface on top of ObjectStorage. Routes discovery and
+// resource requests (get, list, watch, create, update, patch, delete, and the status, scale
+// and binding subresources), turns errors into Status bodies, and lists as Tables when kubectl
+// asks for them.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "controlplane/api/object_storage.h"
+#include "controlplane/api/request_path.h"
+#include "controlplane/server/handler.h"
+#include "controlplane/store/store.h"
+
+namespace xebec::apiserver {
+
+// Thread-safe; keeps only the watches it serves. Watches hold no thread: their events reach the
+// client through the store's watch delivery and the request's Stream.
+class ApiHandler {
+ public:
+  explicit ApiHandler(store::Store& store) : store_(store), objects_(store) {}
+  // Ends the watches still open; the store must outlive the handler.
+  ~ApiHandler();
+  ApiHandler(const ApiHandler&) = delete;
+  ApiHandler& operator=(const ApiHandler&) = delete;
+
+  void operator()(server::Request& request, server::Reply& reply);
+
+ private:
+  server::Response handle(const server::Request& request);
+  server::Response handle_resource(const server::Request& request, const api::ResourcePath& path);
+  void watch(const server::Request& request, const api::ResourcePath& path, server::Reply& reply);
+
+  struct WatchState;
+
+  store::Store& store_;
+  api::ObjectStorage objects_;
+  std::mutex watches_mu_;
+  std::vector<std::weak_ptr<WatchState>> watches_;  // the watches served, to end them on shutdown
+};
+
+}  // namespace xebec::apiserver

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# End-to-end: the real kubectl against `xebec apiserver`, on the SQLite store or on a real etcd.
+#
+#   tests/e2e/kubectl_e2e.sh XEBEC_BINARY sqlite|etcd
+#
+# Starts the apiserver (and etcd) on free loopback ports in a scratch directory, drives kubectl
+# through apply, get (table, -o json, -o yaml, -w), describe, patch, scale, label and delete,
+# checks what comes back, and removes everything it started or wrote, also on failure.
+set -euo pipefail
+
+XEBEC=${1:?usage: $0 XEBEC_BINARY sqlite|etcd}
+STORE=${2:?usage: $0 XEBEC_BINARY sqlite|etcd}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d /tmp/xebec-e2e-XXXXXX)
+PIDS=()
+
+cleanup() {
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	echo "--- apiserver log:" >&2
+	cat "$WORK/apiserver.log" >&2 || true
+	exit 1
+}
+
+# expect WHAT EXPECTED ACTUAL
+expect() {
+	[[ "$3" == "$2" ]] || fail "$1: expected '$2', got '$3'"
+	echo "ok: $1"
+}
+
+# expect_match WHAT REGEX TEXT
+expect_match() {
+	[[ "$3" =~ $2 ]] || fail "$1: '$3' does not match /$2/"
+	echo "ok: $1"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_for() { # wait_for WHAT COMMAND...
+	local what=$1
+	shift
+	for _ in $(seq 1 100); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	fail "$what did not come up"
+}
+
+store_flags=(--store sqlite)
+if [[ $STORE == etcd ]]; then
+	client=$(free_port)
+	peer=$(free_port)
+	etcd --name e2e --data-dir "$WORK/etcd" --log-level error \
+		--listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+		--listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+		--initial-cluster "e2e=http://127.0.0.1:$peer" >"$WORK/etcd.log" 2>&1 &
+	PIDS+=($!)
+	wait_for etcd curl -sf "http://127.0.0.1:$client/health"
+	store_flags=(--store etcd --etcd-endpoints "http://127.0.0.1:$client")
+fi
+
+port=$(free_port)
+"$XEBEC" apiserver --data-dir "$WORK/data" --listen "127.0.0.1:$port" "${store_flags[@]}" >"$WORK/apiserver.log" 2>&1 &
+PIDS+=($!)
+export KUBECONFIG="$WORK/data/admin.kubeconfig"
+wait_for "the apiserver" kubectl get --raw /readyz
+export KUBECACHEDIR="$WORK/kube-cache"
+
+# Unauthenticated requests are refused.
+code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/api/v1/namespaces")
+expect "no token: 401" 401 "$code"
+
+# apply: a Deployment and a Service, with server-side validation.
+out=$(kubectl apply -f "$REPO/manifests/web.yaml")
+expect "apply creates both" $'deployment.apps/web created\nservice/web created' "$out"
+out=$(kubectl apply -f "$REPO/manifests/web.yaml")
+expect "apply again changes nothing" $'deployment.apps/web unchanged\nservice/web unchanged' "$out"
+if out=$(sed 's/replicas: 3/replica: 3/' "$REPO/manifests/web.yaml" | kubectl apply -f - 2>&1); then
+	fail "a manifest with an unknown field was accepted"
+fi
+expect_match "unknown fields are refused" 'unknown field "spec.replica"' "$out"
+
+# get: table, wide, json, yaml, selectors.
+out=$(kubectl get deployments)
+expect_match "table header" '^NAME +READY +UP-TO-DATE +AVAILABLE +AGE' "$out"
+expect_match "table row" $'\nweb +0/3 +0 +0 +[0-9]+s' "$out"
+out=$(kubectl get svc web -o wide)
+expect_match "service: ClusterIP from 10.96.0.0/12 and selector" 'web +ClusterIP +10\.(9[6-9]|10[0-9]|11[01])\.[0-9]+\.[0-9]+ +<none> +80/TCP +[0-9]+s +app=web' "$out"
+expect "json" "3" "$(kubectl get deploy web -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["spec"]["replicas"])')"
+expect_match "yaml carries defaults" 'maxSurge: 25%' "$(kubectl get deploy web -o yaml)"
+expect "sessionAffinity timeout defaulted" "10800" "$(kubectl get svc web -o jsonpath='{.spec.sessionAffinityConfig.clientIP.timeoutSeconds}')"
+expect "label selector" "web" "$(kubectl get deploy -l app=web -o name | sed 's|.*/||')"
+expect "field selector" "web" "$(kubectl get svc --field-selector metadata.name=web -o name | sed 's|.*/||')"
+expect "all namespaces" "default" "$(kubectl get deploy -A -o jsonpath='{.items[0].metadata.namespace}')"
+expect_match "short names and the all category" 'deployment.apps/web' "$(kubectl get all)"
+
+# describe
+expect_match "describe deployment" 'Replicas: +3 desired' "$(kubectl describe deploy web)"
+expect_match "describe service" 'Session Affinity: +ClientIP' "$(kubectl describe svc web)"
+
+# get -w: the watch sees the changes that follow.
+kubectl get deploy web -w --output-watch-events -o json >"$WORK/watch.out" 2>&1 &
+watcher=$!
+PIDS+=($watcher)
+sleep 1
+
+# scale, patch (strategic, merge, JSON), label
+expect "scale" "deployment.apps/web scaled" "$(kubectl scale deploy web --replicas=5)"
+expect "scaled" "5" "$(kubectl get deploy web -o jsonpath='{.spec.replicas}')"
+kubectl patch deploy web -p '{"spec":{"template":{"spec":{"containers":[{"name":"httpd","image":"busybox:1.36"}]}}}}' >/dev/null
+expect "strategic patch keeps the container's other fields" "busybox:1.36 8080" \
+	"$(kubectl get deploy web -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}')"
+expect "a spec change bumps generation" "3" "$(kubectl get deploy web -o jsonpath='{.metadata.generation}')"
+kubectl patch svc web --type=merge -p '{"spec":{"type":"NodePort"}}' >/dev/null
+expect_match "NodePort allocated" '^3[0-2][0-9]{3}$' "$(kubectl get svc web -o jsonpath='{.spec.ports[0].nodePort}')"
+kubectl patch deploy web --type=json -p '[{"op":"replace","path":"/spec/replicas","value":2}]' >/dev/null
+expect "json patch" "2" "$(kubectl get deploy web -o jsonpath='{.spec.replicas}')"
+kubectl label deploy web tier=front >/dev/null
+expect "label" "front" "$(kubectl get deploy web -o jsonpath='{.metadata.labels.tier}')"
+expect "labelled selector" "web" "$(kubectl get deploy -l 'tier in (front)' -o name | sed 's|.*/||')"
+kubectl label deploy web tier- >/dev/null
+expect "unlabel" "" "$(kubectl get deploy -l tier -o name)"
+
+# Optimistic concurrency: a stale resourceVersion is a conflict.
+stale=$(kubectl get deploy web -o json | python3 -c 'import json,sys; o=json.load(sys.stdin); o["metadata"]["resourceVersion"]="1"; print(json.dumps(o))')
+if out=$(echo "$stale" | kubectl replace -f - 2>&1); then fail "a stale update was accepted"; fi
+expect_match "conflict" 'the object has been modified' "$out"
+
+# delete
+expect "delete" 'deployment.apps "web" deleted' "$(kubectl delete deploy web)"
+if out=$(kubectl get deploy web 2>&1); then fail "a deleted deployment is still there"; fi
+expect_match "not found after delete" 'deployments.apps "web" not found' "$out"
+kubectl delete -f "$REPO/manifests/web.yaml" --ignore-not-found >/dev/null
+
+sleep 1
+kill "$watcher" 2>/dev/null || true
+# Each event as {"type": ..., "object": ...}: the object as it was, then every change.
+events=$(python3 -c '
+import json, sys
+text, decoder, at, out = open(sys.argv[1]).read(), json.JSONDecoder(), 0, []
+while at < len(text):
+    if text[at].isspace():
+        at += 1
+        continue
+    event, at = decoder.raw_decode(text, at)
+    out.append("%s:%s" % (event["type"], event["object"]["spec"]["replicas"]))
+print(" ".join(out))' "$WORK/watch.out")
+expect_match "watch: added, scaled to 5, ..., deleted at 2" '^ADDED:3 MODIFIED:5 .*DELETED:2$' "$events"
+
+echo "e2e ($STORE): all checks passed"

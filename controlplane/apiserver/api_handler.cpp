@@ -3,7 +3,6 @@
 
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "controlplane/api/discovery.h"
 #include "controlplane/api/openapi.h"
@@ -359,8 +358,7 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
   auto sink = [state, prefix, labels, fields, listed, event_line, render](Result<std::vector<store::Event>> batch) {
     std::lock_guard lock(state->mu);
     if (state->stream->closed()) {
-      // The client is gone: drop the watch, from another thread than its delivery.
-      if (state->handle) std::thread([h = std::move(state->handle)] {}).detach();
+      state->handle.reset();  // the client is gone (a sink may drop its own watch: store.h)
       return;
     }
     if (!batch) {
@@ -386,8 +384,7 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
         state->matching.erase(e.kv.key);
       }
     }
-    if (!out.empty() && !state->stream->write(std::move(out)) && state->handle)
-      std::thread([h = std::move(state->handle)] {}).detach();
+    if (!out.empty() && !state->stream->write(std::move(out))) state->handle.reset();
   };
 
   // Held until the stream is set up: the sink waits for it.

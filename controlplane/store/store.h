@@ -49,6 +49,7 @@ struct ListResult {
 };
 
 // Stops a watch's delivery when destroyed; the sink is not called after the destructor returns.
+// The sink itself may destroy its watch (a client that left): the contract tests it.
 class Watch {
  public:
   virtual ~Watch() = default;

@@ -1,4 +1,4 @@
-// Apiserver: start-up in order (data dir, store, built-in namespaces, TLS, token, server,
+// Apiserver: start-up in order (data dir, store and its watch cache, built-in namespaces, TLS, token, server,
 // kubeconfig) and a compactor that keeps five minutes of history, as kube-apiserver does.
 #include "controlplane/apiserver/apiserver.h"
 
@@ -15,6 +15,7 @@
 #include "controlplane/server/tls.h"
 #include "controlplane/store/etcd_store.h"
 #include "controlplane/store/sqlite_store.h"
+#include "controlplane/store/watch_cache.h"
 
 namespace xebec::apiserver {
 
@@ -22,7 +23,7 @@ namespace {
 
 constexpr std::chrono::minutes kCompactionInterval{5};
 
-Result<std::unique_ptr<store::Store>> open_store(const ApiserverOptions& o) {
+Result<std::unique_ptr<store::Store>> open_backend(const ApiserverOptions& o) {
   if (o.store == "sqlite") {
     auto s = store::SqliteStore::open(o.data_dir + "/state.db");
     if (!s) return s.error();
@@ -35,6 +36,15 @@ Result<std::unique_ptr<store::Store>> open_store(const ApiserverOptions& o) {
     return std::unique_ptr<store::Store>(std::move(*s));
   }
   return err("unknown store '" + o.store + "': expected sqlite or etcd");
+}
+
+// The backend behind a watch cache: the watches kubectl and the controllers open share one.
+Result<std::unique_ptr<store::Store>> open_store(const ApiserverOptions& o) {
+  auto backend = open_backend(o);
+  if (!backend) return backend.error();
+  auto cache = store::WatchCache::open(std::move(*backend));
+  if (!cache) return cache.error();
+  return std::unique_ptr<store::Store>(std::move(*cache));
 }
 
 // The namespaces every cluster has.

@@ -1,6 +1,9 @@
 // WatchHub: per-watch queues drained by one delivery thread.
 #include "controlplane/store/watch_hub.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace xebec::store {
 
 class WatchHub::Handle final : public Watch {
@@ -31,8 +34,16 @@ std::unique_ptr<Watch> WatchHub::add(std::vector<Event> history, WatchSink sink)
 
 void WatchHub::publish(const Event& event) {
   std::lock_guard lock(mu_);
-  for (auto& w : watchers_) w.pending.push_back(event);
+  for (auto& w : watchers_)
+    if (!w.ended && !w.ending) w.pending.push_back(event);
   if (!watchers_.empty()) cv_.notify_all();
+}
+
+void WatchHub::end_all(const Error& error) {
+  std::lock_guard lock(mu_);
+  for (auto& w : watchers_)
+    if (!w.ended && !w.ending) w.ending = error;
+  cv_.notify_all();
 }
 
 void WatchHub::remove(Watcher* w) {
@@ -48,26 +59,25 @@ void WatchHub::remove(Watcher* w) {
 void WatchHub::deliver_loop(std::stop_token stop) {
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
-    Watcher* ready = nullptr;
-    for (auto& w : watchers_)
-      if (!w.pending.empty() && !w.removed) ready = &w;
-    if (!ready) {
-      cv_.wait(lock, stop, [&] {
-        for (const auto& w : watchers_)
-          if (!w.pending.empty() && !w.removed) return true;
-        return false;
-      });
+    auto found = std::find_if(watchers_.begin(), watchers_.end(), &WatchHub::ready);
+    if (found == watchers_.end()) {
+      cv_.wait(lock, stop, [&] { return std::any_of(watchers_.begin(), watchers_.end(), &WatchHub::ready); });
       continue;
     }
-    std::vector<Event> batch(std::make_move_iterator(ready->pending.begin()),
-                             std::make_move_iterator(ready->pending.end()));
-    ready->pending.clear();
-    delivering_ = ready;
+    Watcher* next = &*found;
+    Result<std::vector<Event>> batch = std::vector<Event>(std::make_move_iterator(next->pending.begin()),
+                                                          std::make_move_iterator(next->pending.end()));
+    if (next->pending.empty()) {  // nothing left before its ending
+      batch = *std::exchange(next->ending, std::nullopt);
+      next->ended = true;
+    }
+    next->pending.clear();
+    delivering_ = next;
     lock.unlock();
-    ready->sink(std::move(batch));
+    next->sink(std::move(batch));
     lock.lock();
     delivering_ = nullptr;
-    if (ready->removed) watchers_.remove_if([&](const Watcher& x) { return &x == ready; });
+    if (next->removed) watchers_.remove_if([&](const Watcher& x) { return &x == next; });
     delivered_.notify_all();
   }
 }

@@ -7,6 +7,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -28,16 +29,21 @@ class WatchHub {
   // A watch that first receives `history`, then every event published from now on.
   std::unique_ptr<Watch> add(std::vector<Event> history, WatchSink sink);
   void publish(const Event& event);
+  // Ends every watch added so far with `error`, after the events already published to it.
+  void end_all(const Error& error);
 
  private:
   struct Watcher {
     WatchSink sink;
     std::deque<Event> pending;
+    std::optional<Error> ending;  // end_all(): delivered once `pending` is empty
+    bool ended = false;           // its ending was delivered: it gets nothing more
     bool removed = false;  // its handle went while its sink ran: erased once the sink returns
   };
   class Handle;
 
   void remove(Watcher* w);
+  static bool ready(const Watcher& w) { return !w.removed && (!w.pending.empty() || w.ending); }
   void deliver_loop(std::stop_token stop);
 
   std::mutex mu_;

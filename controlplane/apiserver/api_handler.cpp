@@ -1,7 +1,12 @@
 // ApiHandler: one function per verb, after the path and query are read.
 #include "controlplane/apiserver/api_handler.h"
 
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "controlplane/api/discovery.h"
@@ -21,6 +26,19 @@ using server::Request;
 using server::Response;
 
 constexpr int kPatchAttempts = 5;  // a patch re-reads and retries when it loses a race
+
+using Clock = std::chrono::steady_clock;
+
+// How often watches are looked after: timeouts, clients gone, bookmarks.
+constexpr std::chrono::milliseconds kTendInterval{250};
+
+// A count (of seconds, ...) as a query parameter gives it.
+std::optional<std::int64_t> non_negative(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
 
 Response json_response(int code, const json& body) {
   return Response{code, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
@@ -169,6 +187,10 @@ struct ApiHandler::WatchState {
   std::shared_ptr<server::Stream> stream;
   std::unique_ptr<store::Watch> handle;
   bool columns_sent = false;
+  store::Revision revision = 0;  // the client has every change up to it (a bookmark may say so)
+  std::string bookmark;          // the event line before its resourceVersion; "": no bookmarks
+  Clock::time_point last_bookmark = Clock::now();
+  Clock::time_point deadline = Clock::time_point::max();  // ?timeoutSeconds=
 };
 
 void ApiHandler::operator()(Request& request, server::Reply& reply) {
@@ -319,6 +341,14 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
   const api::ResourceType& type = *p.type;
 
   auto state = std::make_shared<WatchState>();
+  if (const std::string timeout = param(r, "timeoutSeconds"); !timeout.empty()) {
+    auto seconds = non_negative(timeout);
+    if (!seconds) return reply.send(error_response(err("invalid timeoutSeconds '" + timeout + "'", ErrorCode::kBadRequest)));
+    if (*seconds > 0) state->deadline = Clock::now() + std::chrono::seconds(*seconds);  // 0: the default, none
+  }
+  if (flag(r, "allowWatchBookmarks"))
+    state->bookmark = R"({"type":"BOOKMARK","object":{"kind":")" + type.kind + R"(","apiVersion":")" + type.api_version() +
+                      R"(","metadata":{"resourceVersion":")";
   store::Revision from = 0;
   std::vector<json> initial;
   if (query->resource_version.empty()) {
@@ -384,6 +414,7 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
         state->matching.erase(e.kv.key);
       }
     }
+    if (!batch->empty()) state->revision = batch->back().revision();
     if (!out.empty() && !state->stream->write(std::move(out))) state->handle.reset();
   };
 
@@ -397,12 +428,50 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
   state->stream = reply.start_stream(200, "application/json", {});
   for (const auto& object : initial) state->stream->write(event_line("ADDED", render(object)));
   state->handle = std::move(*handle);
+  state->revision = from;
   std::lock_guard watches(watches_mu_);
   std::erase_if(watches_, [](const std::weak_ptr<WatchState>& w) { return w.expired(); });
   watches_.push_back(state);
 }
 
+ApiHandler::ApiHandler(store::Store& store, ApiHandlerOptions options)
+    : store_(store), objects_(store), options_(options), tender_([this](std::stop_token stop) { tend_loop(stop); }) {}
+
+// Ends the watches whose client left (at once, not at their next event) or whose timeout came,
+// and sends the bookmarks that are due.
+void ApiHandler::tend_watches() {
+  std::vector<std::shared_ptr<WatchState>> live;
+  {
+    std::lock_guard lock(watches_mu_);
+    std::erase_if(watches_, [](const std::weak_ptr<WatchState>& w) { return w.expired(); });
+    for (const auto& weak : watches_)
+      if (auto state = weak.lock()) live.push_back(std::move(state));
+  }
+  const auto now = Clock::now();
+  for (const auto& state : live) {
+    std::unique_ptr<store::Watch> ended;  // dropped outside the state's lock, which its sink takes
+    std::lock_guard lock(state->mu);
+    if (!state->handle) continue;
+    if (state->stream->closed() || now >= state->deadline) {
+      state->stream->close();
+      ended = std::move(state->handle);
+    } else if (!state->bookmark.empty() && now - state->last_bookmark >= options_.bookmark_interval) {
+      state->stream->write(state->bookmark + std::to_string(state->revision) + "\"}}}\n");
+      state->last_bookmark = now;
+    }
+  }
+}
+
+void ApiHandler::tend_loop(std::stop_token stop) {
+  const auto tick = std::min<Clock::duration>(kTendInterval, options_.bookmark_interval);
+  std::mutex mu;
+  std::condition_variable_any never;
+  std::unique_lock lock(mu);
+  while (!never.wait_for(lock, stop, tick, [] { return false; }) && !stop.stop_requested()) tend_watches();
+}
+
 ApiHandler::~ApiHandler() {
+  tender_ = {};  // joins: it must not tend watches while they are ended below
   // The watches' sinks own their state, which owns the watch: drop each watch here, before the
   // store goes, and outside its state's lock, which a running sink may hold.
   std::lock_guard lock(watches_mu_);

@@ -4,9 +4,12 @@
 // asks for them.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "controlplane/api/object_storage.h"
@@ -16,11 +19,18 @@
 
 namespace xebec::apiserver {
 
+struct ApiHandlerOptions {
+  // How often a watch that allows them (?allowWatchBookmarks=true) gets a BOOKMARK event with
+  // the resourceVersion it has reached, so that it can resume from there.
+  std::chrono::milliseconds bookmark_interval = std::chrono::minutes(1);
+};
+
 // Thread-safe; keeps only the watches it serves. Watches hold no thread: their events reach the
-// client through the store's watch delivery and the request's Stream.
+// client through the store's watch delivery and the request's Stream; one thread of the
+// handler's ends those timed out or left by their client, and sends their bookmarks.
 class ApiHandler {
  public:
-  explicit ApiHandler(store::Store& store) : store_(store), objects_(store) {}
+  explicit ApiHandler(store::Store& store, ApiHandlerOptions options = {});
   // Ends the watches still open; the store must outlive the handler.
   ~ApiHandler();
   ApiHandler(const ApiHandler&) = delete;
@@ -32,13 +42,17 @@ class ApiHandler {
   server::Response handle(const server::Request& request);
   server::Response handle_resource(const server::Request& request, const api::ResourcePath& path);
   void watch(const server::Request& request, const api::ResourcePath& path, server::Reply& reply);
+  void tend_watches();
+  void tend_loop(std::stop_token stop);
 
   struct WatchState;
 
   store::Store& store_;
   api::ObjectStorage objects_;
+  const ApiHandlerOptions options_;
   std::mutex watches_mu_;
-  std::vector<std::weak_ptr<WatchState>> watches_;  // the watches served, to end them on shutdown
+  std::vector<std::weak_ptr<WatchState>> watches_;  // the watches served, to tend and to end them
+  std::jthread tender_;                             // last: starts after what it uses
 };
 
 }  // namespace xebec::apiserver

@@ -2,8 +2,6 @@
 // that JSON input parses to, so there is one schema decoder for both.
 #include "dataplane/service_file.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -11,60 +9,13 @@
 #include <set>
 #include <sstream>
 
+#include "common/document.h"
+
 namespace xebec::dataplane {
 
 namespace {
 
 using nlohmann::json;
-
-// Plain YAML scalars that look like integers, booleans or null become those JSON types;
-// quoted scalars stay strings.
-json yaml_to_json(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : node) out.push_back(yaml_to_json(item));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
-      return out;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = node.Scalar();
-      if (node.Tag() == "?") {
-        if (s == "true" || s == "false") return s == "true";
-        if (s == "null" || s == "~") return nullptr;
-        if (!s.empty() && s.find_first_not_of("-0123456789") == std::string::npos) {
-          try {
-            return std::stoll(s);
-          } catch (const std::exception&) {
-          }
-        }
-      }
-      return s;
-    }
-    default:
-      return nullptr;
-  }
-}
-
-Result<json> parse_document(const std::string& content) {
-  auto first = content.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && content[first] == '{') {
-    try {
-      return json::parse(content);
-    } catch (const json::parse_error& e) {
-      return err(std::string("invalid JSON: ") + e.what());
-    }
-  }
-  try {
-    return yaml_to_json(YAML::Load(content));
-  } catch (const YAML::Exception& e) {
-    return err(std::string("invalid YAML: ") + e.what());
-  }
-}
 
 // Where a value sits in the file, spelled out only when there is an error to report.
 struct Path {

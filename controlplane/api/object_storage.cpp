@@ -2,8 +2,7 @@
 // and given it back on every read.
 #include "controlplane/api/object_storage.h"
 
-#include <boost/beast/core/detail/base64.hpp>
-
+#include "common/base64.h"
 #include "controlplane/api/defaults.h"
 #include "controlplane/api/object_meta.h"
 
@@ -14,23 +13,9 @@ namespace {
 using nlohmann::json;
 using store::Revision;
 
-std::string base64(const std::string& in) {
-  std::string out(boost::beast::detail::base64::encoded_size(in.size()), '\0');
-  out.resize(boost::beast::detail::base64::encode(out.data(), in.data(), in.size()));
-  return out;
-}
-
-Result<std::string> unbase64(const std::string& in) {
-  std::string out(boost::beast::detail::base64::decoded_size(in.size()), '\0');
-  auto [written, read] = boost::beast::detail::base64::decode(out.data(), in.data(), in.size());
-  if (read != in.size()) return err("invalid continue token", ErrorCode::kBadRequest);
-  out.resize(written);
-  return out;
-}
-
 // A list's continue token: the revision of the first page and the last key handed out.
 std::string continue_token(Revision revision, const std::string& last_key) {
-  return base64(json{{"v", "meta.k8s.io/v1"}, {"rv", revision}, {"start", last_key}}.dump());
+  return base64_encode(json{{"v", "meta.k8s.io/v1"}, {"rv", revision}, {"start", last_key}}.dump());
 }
 
 Result<Revision> parse_version(const std::string& text) {
@@ -116,7 +101,7 @@ Result<json> ObjectStorage::list(const ResourceType& type, const std::string& ns
   if (!version) return version.error();
   options.revision = *version;
   if (!query.continue_token.empty()) {
-    auto text = unbase64(query.continue_token);
+    auto text = base64_decode(query.continue_token);
     json token = text ? json::parse(*text, nullptr, false) : json();
     if (!token.is_object() || !token["rv"].is_number_integer() || !token["start"].is_string())
       return err("invalid continue token", ErrorCode::kBadRequest);

@@ -1,24 +1,13 @@
 // Writes the admin kubeconfig with yaml-cpp (see kubeconfig.h).
 #include "controlplane/server/kubeconfig.h"
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
+#include "common/base64.h"
 #include "controlplane/server/auth.h"
 #include "controlplane/server/files.h"
 
 namespace xebec::server {
-namespace {
-
-std::string base64(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-}  // namespace
 
 Result<std::string> write_admin_kubeconfig(const std::string& data_dir, const std::string& host, std::uint16_t port,
                                            const TlsFiles& tls, const std::string& token) {
@@ -29,7 +18,7 @@ Result<std::string> write_admin_kubeconfig(const std::string& data_dir, const st
   YAML::Node cluster;
   cluster["name"] = "xebec";
   cluster["cluster"]["server"] = "https://" + url_host + ":" + std::to_string(port);
-  cluster["cluster"]["certificate-authority-data"] = base64(*ca);
+  cluster["cluster"]["certificate-authority-data"] = base64_encode(*ca);
   YAML::Node user;
   user["name"] = std::string(kAdminUser);
   user["user"]["token"] = token;

@@ -2,28 +2,11 @@
 // zero, so a non-etcd answer cannot pass for data.
 #include "controlplane/store/etcd_codec.h"
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <charconv>
 
 namespace xebec::store::etcd {
 
-namespace base64 = boost::beast::detail::base64;
 using nlohmann::json;
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(base64::encoded_size(bytes.size()), '\0');
-  out.resize(base64::encode(out.data(), bytes.data(), bytes.size()));
-  return out;
-}
-
-Result<std::string> base64_decode(std::string_view text) {
-  std::string out(base64::decoded_size(text.size()), '\0');
-  const auto [written, read] = base64::decode(out.data(), text.data(), text.size());
-  const std::size_t padding = text.size() - std::min(text.size(), text.find_last_not_of('=') + 1);
-  if (read + padding != text.size()) return err("etcd sent bytes that are not base64: \"" + std::string(text) + "\"");
-  out.resize(written);
-  return out;
-}
 
 std::string prefix_end(std::string_view prefix) {
   std::string end(prefix);
@@ -67,7 +50,9 @@ Result<std::string> bytes_field(const json& object, const char* name) {
   const auto it = object.find(name);
   if (it == object.end()) return std::string();
   if (!it->is_string()) return err(std::string("etcd sent an unreadable \"") + name + "\": " + it->dump());
-  return base64_decode(it->get_ref<const std::string&>());
+  auto bytes = base64_decode(it->get_ref<const std::string&>());
+  if (!bytes) return err("etcd sent an unreadable \"" + std::string(name) + "\": " + bytes.error().message);
+  return bytes;
 }
 
 ErrorCode error_code_of(std::int64_t grpc_code, std::string_view message) {

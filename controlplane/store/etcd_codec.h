@@ -7,13 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "common/base64.h"
 #include "controlplane/store/store.h"
 #include "dataplane/result.h"
 
 namespace xebec::store::etcd {
-
-std::string base64_encode(std::string_view bytes);
-Result<std::string> base64_decode(std::string_view text);
 
 // The range_end that makes [prefix, range_end) every key starting with `prefix`: the prefix
 // with its last byte below 0xff incremented; "\0" (to the end of the keyspace) when none is.

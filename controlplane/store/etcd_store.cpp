@@ -9,7 +9,6 @@
 
 namespace xebec::store {
 
-using etcd::base64_encode;
 using nlohmann::json;
 
 namespace {

@@ -206,7 +206,9 @@ void apply_defaults(const ResourceType& type, json& object) {
       for (auto& p : spec["ports"]) {
         if (!p.is_object()) continue;
         set_default(p, "protocol", "TCP");
-        if (p.contains("port")) set_default(p, "targetPort", p["port"]);
+        // Unset, 0 or "" (Go's zero IntOrString, as protobuf clients send it): the port itself.
+        const json target = p.value("targetPort", json());
+        if (p.contains("port") && (target.is_null() || target == 0 || target == "")) p["targetPort"] = p["port"];
       }
   } else if (r == "namespaces") {
     set_default(child(object, "status"), "phase", "Active");

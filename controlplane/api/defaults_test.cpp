@@ -41,13 +41,16 @@ TEST_CASE("defaults: deployments, pods and services get what Kubernetes gives th
   CHECK(p["status"]["phase"] == "Pending");
 
   json s = json::parse(R"({"metadata":{"name":"web"},"spec":{"selector":{"app":"web"},"sessionAffinity":"ClientIP",
-    "ports":[{"port":80,"targetPort":"http"},{"port":53,"protocol":"UDP","name":"dns"}]}})");
+    "ports":[{"port":80,"targetPort":"http"},{"port":53,"protocol":"UDP","name":"dns"},{"port":8080,"targetPort":0},
+    {"port":9090,"targetPort":""}]}})");
   apply_defaults(type("services"), s);
   CHECK(s["spec"]["type"] == "ClusterIP");
   CHECK(s["spec"]["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"] == 10800);
   CHECK(s["spec"]["ports"][0]["protocol"] == "TCP");
   CHECK(s["spec"]["ports"][0]["targetPort"] == "http");
   CHECK(s["spec"]["ports"][1]["targetPort"] == 53);
+  CHECK(s["spec"]["ports"][2]["targetPort"] == 8080);
+  CHECK(s["spec"]["ports"][3]["targetPort"] == 9090);
 
   json rc = json::parse(R"({"metadata":{"name":"r"},"spec":{"template":{"metadata":{"labels":{"a":"b"}},"spec":{}}}})");
   apply_defaults(type("replicationcontrollers"), rc);

@@ -9,9 +9,11 @@
 #include <optional>
 #include <set>
 
+#include "common/document.h"
 #include "controlplane/api/discovery.h"
 #include "controlplane/api/openapi.h"
 #include "controlplane/api/patch.h"
+#include "controlplane/api/protobuf.h"
 #include "controlplane/api/request_path.h"
 #include "controlplane/api/schema.h"
 #include "controlplane/api/table.h"
@@ -85,16 +87,31 @@ api::RowObject row_object(const Request& r) {
   return api::RowObject::kMetadata;
 }
 
-// The request body as JSON: an object whose apiVersion and kind, when given, are the type's.
-Result<json> decode_body(const Request& r, const api::ResourceType& type) {
+// The body of a create or update, in JSON, YAML or Kubernetes protobuf, read into JSON.
+Result<json> read_body(const Request& r, const api::ResourceType& type) {
   const std::string content_type(r.header("Content-Type"));
+  if (content_type.starts_with(api::kProtobufContentType)) return api::decode_protobuf(r.body, type);
+  if (content_type.starts_with("application/yaml")) {
+    auto body = parse_document(r.body);
+    if (!body) return err("the body of the request is not valid YAML: " + body.error().message, ErrorCode::kBadRequest);
+    return body;
+  }
   if (!content_type.empty() && !content_type.starts_with("application/json") && !content_type.starts_with("*/*"))
     return err("the body of the request was in an unknown format (" + content_type +
-                   ") - accepted media types include: application/json",
+                   ") - accepted media types include: application/json, application/yaml, " +
+                   std::string(api::kProtobufContentType),
                ErrorCode::kBadRequest);
   json body = json::parse(r.body, nullptr, false);
   if (body.is_discarded()) return err("the body of the request is not valid JSON", ErrorCode::kBadRequest);
-  if (!body.is_object()) return err("the body of the request must be a JSON object", ErrorCode::kBadRequest);
+  return body;
+}
+
+// The request body as JSON: an object whose apiVersion and kind, when given, are the type's.
+Result<json> decode_body(const Request& r, const api::ResourceType& type) {
+  auto read = read_body(r, type);
+  if (!read) return read.error();
+  json body = std::move(*read);
+  if (!body.is_object()) return err("the body of the request must be an object", ErrorCode::kBadRequest);
   if (body.contains("apiVersion") && body["apiVersion"] != type.api_version())
     return err("the API version in the data (" + body["apiVersion"].dump() + ") does not match the expected API version (" +
                    type.api_version() + ")",

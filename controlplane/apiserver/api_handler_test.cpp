@@ -266,4 +266,49 @@ TEST_CASE("a bad timeoutSeconds is a 400", "[apiserver]") {
   }
 }
 
+TEST_CASE("create and update take JSON, YAML and protobuf bodies; others are a 400 that names what it takes",
+          "[apiserver]") {
+  struct Case {
+    const char* name;
+    std::string content_type, body;
+    int status;
+    std::string says;  // in the created object's name, or in the error message
+  };
+  const std::vector<Case> cases = {
+      {"JSON", "application/json", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"from-json"}})", 201,
+       "from-json"},
+      {"YAML", "application/yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-yaml\n", 201,
+       "from-yaml"},
+      {"YAML that is JSON", "application/yaml", R"({"metadata":{"name":"yaml-json"}})", 201, "yaml-json"},
+      {"broken YAML", "application/yaml", "metadata: [name", 400, "not valid YAML"},
+      {"a YAML list", "application/yaml", "- a\n- b\n", 400, "must be an object"},
+      {"YAML of another kind", "application/yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", 400,
+       "does not match the expected kind"},
+      {"protobuf", "application/vnd.kubernetes.protobuf",
+       std::string("k8s\0", 4) + "\x0a\x0f\x0a\x02v1\x12\x09Namespace" + "\x12\x0e\x0a\x0c\x0a\x0a" + "from-proto", 201,
+       "from-proto"},
+      {"protobuf cut short", "application/vnd.kubernetes.protobuf",
+       std::string("k8s\0", 4) + "\x0a\x0f\x0a\x02v1\x12\x09Namespace" + "\x12\x0e\x0a\x0c\x0a\x0a" + "from", 400,
+       "cut short"},
+      {"broken JSON", "application/json", "{", 400, "not valid JSON"},
+      {"an unknown media type", "text/plain", "name: x", 400,
+       "accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"},
+  };
+  Server s;
+  for (const auto& c : cases) {
+    INFO(c.name);
+    FakeReply r = s.serve("POST", "/api/v1/namespaces", {}, c.body, c.content_type);
+    REQUIRE(r.response);
+    INFO(r.response->body);
+    CHECK(r.response->status == c.status);
+    const json body = json::parse(r.response->body);
+    if (c.status == 201) {
+      CHECK(body["metadata"]["name"] == c.says);
+    } else {
+      CHECK(body["reason"] == "BadRequest");
+      CHECK(body["message"].get<std::string>().find(c.says) != std::string::npos);
+    }
+  }
+}
+
 }  // namespace xebec::apiserver

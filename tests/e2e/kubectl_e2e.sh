@@ -4,8 +4,9 @@
 #   tests/e2e/kubectl_e2e.sh XEBEC_BINARY sqlite|etcd
 #
 # Starts the apiserver (and etcd) on free loopback ports in a scratch directory, drives kubectl
-# through apply, get (table, -o json, -o yaml, -w), describe, patch, scale, label and delete,
-# checks what comes back, and removes everything it started or wrote, also on failure.
+# through apply, get (table, -o json, -o yaml, -w), describe, patch, scale, label, the
+# imperative create commands (protobuf bodies), run and delete, checks what comes back, and
+# removes everything it started or wrote, also on failure.
 set -euo pipefail
 
 XEBEC=${1:?usage: $0 XEBEC_BINARY sqlite|etcd}
@@ -131,6 +132,33 @@ expect "unlabel" "" "$(kubectl get deploy -l tier -o name)"
 stale=$(kubectl get deploy web -o json | python3 -c 'import json,sys; o=json.load(sys.stdin); o["metadata"]["resourceVersion"]="1"; print(json.dumps(o))')
 if out=$(echo "$stale" | kubectl replace -f - 2>&1); then fail "a stale update was accepted"; fi
 expect_match "conflict" 'the object has been modified' "$out"
+
+# Imperative commands: kubectl sends these bodies as protobuf.
+expect "create namespace" "namespace/team-a created" "$(kubectl create namespace team-a)"
+expect "a protobuf namespace" "team-a Active" "$(kubectl get ns team-a -o jsonpath='{.metadata.name} {.status.phase}')"
+expect "create deployment" "deployment.apps/api created" \
+	"$(kubectl create deployment api -n team-a --image=busybox:1.36 --replicas=2 --port=8080 -- sleep 3600)"
+expect "a protobuf deployment" "2 api busybox:1.36 sleep 3600 8080 RollingUpdate" \
+	"$(kubectl get deploy api -n team-a -o jsonpath='{.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].command[*]} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.strategy.type}')"
+expect "create service" "service/api created" "$(kubectl create service clusterip api -n team-a --tcp=80:8080)"
+expect_match "a protobuf service" '^10\.[0-9.]+ 80 8080 TCP api$' \
+	"$(kubectl get svc api -n team-a -o jsonpath='{.spec.clusterIP} {.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.ports[0].protocol} {.spec.selector.app}')"
+expect "run" "pod/one created" "$(kubectl run one -n team-a --image=busybox:1.36 --labels=tier=batch --env=MODE=fast -- sleep 10)"
+expect "a protobuf pod" "batch busybox:1.36 MODE=fast Always" \
+	"$(kubectl get pod one -n team-a -o jsonpath='{.metadata.labels.tier} {.spec.containers[0].image} {.spec.containers[0].env[0].name}={.spec.containers[0].env[0].value} {.spec.restartPolicy}')"
+token=$(kubectl config view --raw -o jsonpath='{.users[0].user.token}')
+code=$(curl -sk -o "$WORK/yaml.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+	-H 'Content-Type: application/yaml' --data-binary $'apiVersion: v1\nkind: ConfigMap\n' \
+	"https://127.0.0.1:$port/api/v1/namespaces/team-a/pods")
+expect "a YAML body of the wrong kind: 400" 400 "$code"
+code=$(curl -sk -o "$WORK/yaml.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+	-H 'Content-Type: application/yaml' \
+	--data-binary $'apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n  containers:\n  - name: c\n    image: busybox\n' \
+	"https://127.0.0.1:$port/api/v1/namespaces/team-a/pods")
+expect "a YAML body: 201" 201 "$code"
+expect "the YAML pod" "two" "$(kubectl get pod two -n team-a -o jsonpath='{.metadata.name}')"
+kubectl delete -n team-a deploy/api svc/api pod/one pod/two >/dev/null
+expect "delete namespace" 'namespace "team-a" deleted' "$(kubectl delete namespace team-a)"
 
 # delete
 expect "delete" 'deployment.apps "web" deleted' "$(kubectl delete deploy web)"

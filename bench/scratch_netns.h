@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bench/process.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::bench {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "dataplane/lb_object.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::cli {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec {
 

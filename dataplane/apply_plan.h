@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 #include "dataplane/service.h"
 
 namespace xebec::dataplane {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::dataplane {
 

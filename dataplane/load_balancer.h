@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "dataplane/apply_plan.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 #include "dataplane/service.h"
 
 namespace xebec::dataplane {

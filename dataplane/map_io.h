@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "dataplane/lb_object.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::dataplane {
 

@@ -8,7 +8,7 @@
 
 #include "dataplane/address.h"
 #include "dataplane/maglev.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::dataplane {
 

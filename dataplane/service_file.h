@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 #include "dataplane/service.h"
 
 namespace xebec::dataplane {

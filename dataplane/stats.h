@@ -9,7 +9,7 @@
 
 #include "bpf/api/lb.h"
 #include "dataplane/lb_object.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::dataplane {
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controlplane/api/resource.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::api {
 

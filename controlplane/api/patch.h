@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::api {
 

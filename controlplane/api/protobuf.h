@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "controlplane/api/resource.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::api {
 

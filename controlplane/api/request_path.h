@@ -5,7 +5,7 @@
 #include <string>
 
 #include "controlplane/api/resource.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::api {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::server {
 

@@ -10,7 +10,7 @@
 
 #include "controlplane/server/auth.h"
 #include "controlplane/server/handler.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::server {
 

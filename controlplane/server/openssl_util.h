@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::server {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::server {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::server {
 

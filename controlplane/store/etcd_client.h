@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "controlplane/store/etcd_connection.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::store::etcd {
 

@@ -9,7 +9,7 @@
 
 #include "common/base64.h"
 #include "controlplane/store/store.h"
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::store::etcd {
 

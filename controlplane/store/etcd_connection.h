@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::store::etcd {
 

@@ -133,7 +133,7 @@ stale=$(kubectl get deploy web -o json | python3 -c 'import json,sys; o=json.loa
 if out=$(echo "$stale" | kubectl replace -f - 2>&1); then fail "a stale update was accepted"; fi
 expect_match "conflict" 'the object has been modified' "$out"
 
-# Imperative commands: kubectl sends these bodies as protobuf.
+# Imperative commands: create sends protobuf bodies (run sends JSON).
 expect "create namespace" "namespace/team-a created" "$(kubectl create namespace team-a)"
 expect "a protobuf namespace" "team-a Active" "$(kubectl get ns team-a -o jsonpath='{.metadata.name} {.status.phase}')"
 expect "create deployment" "deployment.apps/api created" \

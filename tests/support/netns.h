@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::testing {
 

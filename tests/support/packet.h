@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/result.h"
+#include "common/result.h"
 
 namespace xebec::testing {
 

@@ -19,6 +19,7 @@ enum class ErrorCode {
   kInvalid,        // the input is well-formed but not acceptable
   kBadRequest,     // the input cannot be read
   kUnavailable,    // a dependency (disk, etcd) failed; retrying may help
+  kForbidden,      // allowed to nobody, whatever the input (deleting the default namespace)
 };
 
 struct Error {

@@ -212,6 +212,9 @@ Result<json> ObjectStorage::erase(const ResourceType& type, const std::string& n
 
 Result<json> ObjectStorage::remove(const ResourceType& type, const std::string& ns, const std::string& name,
                                    const DeleteOptions& options) {
+  // The namespaces the cluster's own parts live in stay, as in Kubernetes.
+  if (type.resource == "namespaces" && (name == "default" || name == "kube-system" || name == "kube-public"))
+    return err("namespaces \"" + name + "\" is forbidden: this namespace may not be deleted", ErrorCode::kForbidden);
   auto current = store_.get(key(type, ns, name));
   if (!current) return translate(current.error(), type, name);
   auto object = decode(*current);

@@ -204,4 +204,17 @@ TEST_CASE("delete removes, or waits for finalizers; preconditions are checked", 
   CHECK(fg["metadata"]["finalizers"] == json{"foregroundDeletion"});
 }
 
+TEST_CASE("the cluster's own namespaces cannot be deleted; others can", "[api][storage]") {
+  Fixture f;
+  must(f.objects.create(type("namespaces"), "", json{{"metadata", {{"name", "kube-system"}}}}, false));
+  for (const char* name : {"default", "kube-system", "kube-public"}) {
+    INFO(name);
+    CHECK(failure(f.objects.remove(type("namespaces"), "", name, {}), ErrorCode::kForbidden) ==
+          "namespaces \"" + std::string(name) + "\" is forbidden: this namespace may not be deleted");
+  }
+  must(f.objects.get(type("namespaces"), "", "default"));
+  must(f.objects.remove(type("namespaces"), "", "prod", {}));
+  failure(f.objects.get(type("namespaces"), "", "prod"), ErrorCode::kNotFound);
+}
+
 }  // namespace

@@ -159,6 +159,8 @@ expect "a YAML body: 201" 201 "$code"
 expect "the YAML pod" "two" "$(kubectl get pod two -n team-a -o jsonpath='{.metadata.name}')"
 kubectl delete -n team-a deploy/api svc/api pod/one pod/two >/dev/null
 expect "delete namespace" 'namespace "team-a" deleted' "$(kubectl delete namespace team-a)"
+if out=$(kubectl delete namespace default 2>&1); then fail "the default namespace was deleted"; fi
+expect_match "the default namespace stays: 403" 'namespaces "default" is forbidden: this namespace may not be deleted' "$out"
 
 # delete
 expect "delete" 'deployment.apps "web" deleted' "$(kubectl delete deploy web)"

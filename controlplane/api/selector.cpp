@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 namespace xebec::api {
 
@@ -80,6 +81,37 @@ Result<LabelSelector> LabelSelector::parse(const std::string& text) {
     if (!valid_token(r.key, false, true)) return bad("invalid label key '" + r.key + "'", text);
     for (const auto& v : r.values)
       if (!valid_token(v, true, false)) return bad("invalid label value '" + v + "'", text);
+    sel.requirements_.push_back(std::move(r));
+  }
+  return sel;
+}
+
+Result<LabelSelector> LabelSelector::from_object(const json& selector) {
+  LabelSelector sel;
+  if (selector.is_null()) return sel;
+  if (!selector.is_object()) return err("a label selector must be an object, not " + selector.dump(), ErrorCode::kInvalid);
+  const json match_labels = selector.value("matchLabels", json::object());
+  for (const auto& [key, value] : match_labels.items()) {
+    if (!value.is_string()) return err("matchLabels." + key + " must be a string", ErrorCode::kInvalid);
+    sel.requirements_.push_back({key, Op::kEquals, {value.get<std::string>()}});
+  }
+  static const std::map<std::string, Op> kOperators = {
+      {"In", Op::kIn}, {"NotIn", Op::kNotIn}, {"Exists", Op::kExists}, {"DoesNotExist", Op::kNotExists}};
+  for (const auto& e : selector.value("matchExpressions", json::array())) {
+    const std::string op = e.is_object() ? e.value("operator", "") : "";
+    const auto found = kOperators.find(op);
+    if (found == kOperators.end())
+      return err("matchExpressions: \"" + op + "\" is not a valid label selector operator (In, NotIn, Exists, DoesNotExist)",
+                 ErrorCode::kInvalid);
+    Requirement r{e.value("key", ""), found->second, {}};
+    for (const auto& v : e.value("values", json::array()))
+      if (v.is_string()) r.values.push_back(v.get<std::string>());
+    const bool wants_values = r.op == Op::kIn || r.op == Op::kNotIn;
+    if (r.key.empty() || wants_values == r.values.empty())
+      return err("matchExpressions: " + e.dump() + ": " +
+                     (r.key.empty() ? std::string("needs a key")
+                                    : op + (wants_values ? " needs values" : " takes no values")),
+                 ErrorCode::kInvalid);
     sel.requirements_.push_back(std::move(r));
   }
   return sel;

@@ -14,6 +14,10 @@ class LabelSelector {
  public:
   // kBadRequest with the offending part when the text does not parse. "" selects everything.
   static Result<LabelSelector> parse(const std::string& text);
+  // A meta/v1 LabelSelector object: {matchLabels, matchExpressions} with the operators In,
+  // NotIn, Exists and DoesNotExist. {} selects everything (what a null selector means is the
+  // caller's to say). kInvalid naming the part that is wrong.
+  static Result<LabelSelector> from_object(const nlohmann::json& selector);
   // `labels`: an object's metadata.labels (null when it has none).
   bool matches(const nlohmann::json& labels) const;
   bool empty() const { return requirements_.empty(); }

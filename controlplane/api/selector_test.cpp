@@ -80,3 +80,50 @@ TEST_CASE("field selectors read the supported fields", "[api][selector]") {
   CHECK(bad.error().message == "field label not supported: spec.containers");
   CHECK_FALSE(FieldSelector::parse("metadata.name").ok());
 }
+
+TEST_CASE("LabelSelector objects match as their string forms do", "[api][selector]") {
+  struct Case {
+    const char* selector;
+    const char* labels;
+    bool matches;
+  };
+  const std::vector<Case> cases = {
+      {R"({})", R"({"app":"web"})", true},
+      {R"({"matchLabels":{"app":"web"}})", R"({"app":"web","tier":"front"})", true},
+      {R"({"matchLabels":{"app":"web"}})", R"({"app":"db"})", false},
+      {R"({"matchExpressions":[{"key":"tier","operator":"In","values":["front","edge"]}]})", R"({"tier":"edge"})", true},
+      {R"({"matchExpressions":[{"key":"tier","operator":"NotIn","values":["front"]}]})", R"({})", true},
+      {R"({"matchExpressions":[{"key":"tier","operator":"Exists"}]})", R"({"app":"web"})", false},
+      {R"({"matchExpressions":[{"key":"tier","operator":"DoesNotExist"}]})", R"({"app":"web"})", true},
+      {R"({"matchLabels":{"app":"web"},"matchExpressions":[{"key":"tier","operator":"In","values":["db"]}]})",
+       R"({"app":"web","tier":"front"})", false},
+  };
+  for (const auto& c : cases) {
+    INFO(c.selector << " on " << c.labels);
+    auto sel = LabelSelector::from_object(json::parse(c.selector));
+    REQUIRE(sel.ok());
+    CHECK(sel->matches(json::parse(c.labels)) == c.matches);
+  }
+}
+
+TEST_CASE("bad LabelSelector objects are invalid, saying why", "[api][selector]") {
+  struct Case {
+    const char* selector;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {R"({"matchExpressions":[{"key":"a","operator":"Gt","values":["1"]}]})", "\"Gt\" is not a valid"},
+      {R"({"matchExpressions":[{"key":"a","operator":"In"}]})", "In needs values"},
+      {R"({"matchExpressions":[{"key":"a","operator":"Exists","values":["x"]}]})", "Exists takes no values"},
+      {R"({"matchExpressions":[{"operator":"Exists"}]})", "needs a key"},
+      {R"({"matchLabels":{"a":1}})", "matchLabels.a must be a string"},
+      {R"("app=web")", "must be an object"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.selector);
+    auto sel = LabelSelector::from_object(json::parse(c.selector));
+    REQUIRE_FALSE(sel.ok());
+    CHECK(sel.error().code == xebec::ErrorCode::kInvalid);
+    CHECK(sel.error().message.find(c.says) != std::string::npos);
+  }
+}

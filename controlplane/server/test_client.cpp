@@ -4,6 +4,8 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 namespace xebec::server::testing {
@@ -72,7 +74,7 @@ void TestClient::write_raw(const std::string& bytes) {
 
 const http::response<http::string_body>& TestClient::read_head() {
   parser_.emplace();
-  parser_->body_limit(boost::none);
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: see etcd_connection.cpp
   check(run([&](auto handler) { http::async_read_header(stream_, buffer_, *parser_, handler); }), "read head");
   return parser_->get();
 }

@@ -10,6 +10,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
+#include <cstdint>
+#include <limits>
 #include <string_view>
 
 namespace xebec::store::etcd {
@@ -18,6 +20,10 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
+
+// No limit on an answer's body. Not boost::none: Boost 1.74's parser compares a Content-Length
+// with the optional limit, and any length is greater than an empty optional.
+constexpr std::uint64_t kNoBodyLimit = std::numeric_limits<std::uint64_t>::max();
 
 // How long a broken watch connection that the peer never closed (a host gone) goes unnoticed:
 // TCP keepalive probes after this much silence, every kKeepaliveInterval, kKeepaliveProbes times.
@@ -102,7 +108,7 @@ Result<HttpResponse> HttpConnection::post(const std::string& target, const std::
   stream_.expires_after(timeout);
   if (Status s = write_post(target, body); !s) return s.error();
   http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);  // a list is as large as the data; etcd bounds it
+  parser.body_limit(kNoBodyLimit);  // a list is as large as the data; etcd bounds it
   const error_code ec = run([&](auto done) { http::async_read(stream_, buffer_, parser, std::move(done)); });
   if (ec) return failure("reading the answer to " + target, ec);
   auto& response = parser.get();
@@ -113,7 +119,7 @@ Result<unsigned> HttpConnection::start_stream(const std::string& target, const s
   stream_.expires_after(timeout);
   if (Status s = write_post(target, body); !s) return s.error();
   auto& parser = stream_parser_.emplace();
-  parser.body_limit(boost::none);  // a watch streams for as long as it lives
+  parser.body_limit(kNoBodyLimit);  // a watch streams for as long as it lives
   const error_code ec = run([&](auto done) { http::async_read_header(stream_, buffer_, parser, std::move(done)); });
   if (ec) return failure("reading the answer to " + target, ec);
   return parser.get().result_int();

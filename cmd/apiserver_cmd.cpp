@@ -1,11 +1,10 @@
 // `xebec apiserver --data-dir DIR --listen HOST:PORT [--store sqlite|etcd] [--etcd-endpoints URLS]`
 #include "cmd/apiserver_cmd.h"
 
-#include <signal.h>
-
 #include <iostream>
 #include <memory>
 
+#include "cmd/signals.h"
 #include "controlplane/apiserver/apiserver.h"
 
 namespace xebec::cli {
@@ -23,12 +22,7 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
       ->delimiter(',');
   cmd->add_option("--etcd-prefix", options->etcd_prefix, "Key prefix in etcd, to share it")->capture_default_str();
   cmd->callback([options, &exit_code] {
-    // Threads started from here on inherit the mask: only this thread takes the signals.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const sigset_t signals = block_termination_signals();
 
     auto server = apiserver::Apiserver::start(*options);
     if (!server) {
@@ -38,9 +32,7 @@ void add_apiserver_command(CLI::App& app, int& exit_code) {
     }
     std::cout << "apiserver serving https on port " << (*server)->port() << " (" << options->store << " store)\n"
               << "kubeconfig: " << (*server)->kubeconfig() << std::endl;
-    int signal = 0;
-    sigwait(&signals, &signal);
-    std::cout << "stopping on signal " << signal << std::endl;
+    std::cout << "stopping on signal " << wait_for_termination(signals) << std::endl;
     (*server)->stop();
   });
 }

@@ -54,6 +54,7 @@ class Cluster {
   std::vector<NodeInfo>& nodes() { return nodes_; }
   const std::vector<NodeInfo>& nodes() const { return nodes_; }
   const NodeInfo* node(const std::string& name) const;
+  bool placed(const std::string& pod_key) const { return placed_.contains(pod_key); }
   // Whether any placed pod has a required anti-affinity term: only then must every placement
   // check that it does not break one.
   bool any_anti_affinity() const { return anti_affinity_pods_ > 0; }

@@ -5,8 +5,9 @@
 #
 # Starts the apiserver (and etcd) on free loopback ports in a scratch directory, drives kubectl
 # through apply, get (table, -o json, -o yaml, -w), describe, patch, scale, label, the
-# imperative create commands (protobuf bodies), run and delete, checks what comes back, and
-# removes everything it started or wrote, also on failure.
+# imperative create commands (protobuf bodies), run and delete; starts the scheduler and checks
+# that it binds a pod and says why another fits nowhere (get events, describe); checks what
+# comes back, and removes everything it started or wrote, also on failure.
 set -euo pipefail
 
 XEBEC=${1:?usage: $0 XEBEC_BINARY sqlite|etcd}
@@ -161,6 +162,33 @@ kubectl delete -n team-a deploy/api svc/api pod/one pod/two >/dev/null
 expect "delete namespace" 'namespace "team-a" deleted' "$(kubectl delete namespace team-a)"
 if out=$(kubectl delete namespace default 2>&1); then fail "the default namespace was deleted"; fi
 expect_match "the default namespace stays: 403" 'namespaces "default" is forbidden: this namespace may not be deleted' "$out"
+
+# The scheduler binds pods to Ready nodes, and says through an event why one fits nowhere.
+"$XEBEC" scheduler --kubeconfig "$KUBECONFIG" >"$WORK/scheduler.log" 2>&1 &
+PIDS+=($!)
+for node in n1 n2; do
+	kubectl create -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Node
+metadata: {name: $node, labels: {kubernetes.io/hostname: $node}}
+EOF
+	kubectl get node "$node" -o json | python3 -c '
+import json, sys
+node = json.load(sys.stdin)
+node["status"] = {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"},
+                  "conditions": [{"type": "Ready", "status": "True"}]}
+print(json.dumps(node))' | kubectl replace --subresource=status -f - >/dev/null
+done
+kubectl run small --image=busybox:1.36 --overrides='{"spec":{"containers":[{"name":"small","image":"busybox:1.36","resources":{"requests":{"cpu":"1"}}}]}}' >/dev/null
+kubectl run huge --image=busybox:1.36 --overrides='{"spec":{"containers":[{"name":"huge","image":"busybox:1.36","resources":{"requests":{"cpu":"3"}}}]}}' >/dev/null
+wait_for "the small pod to be bound" bash -c '[[ -n $(kubectl get pod small -o jsonpath={.spec.nodeName}) ]]'
+expect_match "bound to a node" '^n[12]$' "$(kubectl get pod small -o jsonpath='{.spec.nodeName}')"
+wait_for "the FailedScheduling event" bash -c 'kubectl get events --field-selector reason=FailedScheduling -o name | grep -q .'
+expect_match "kubectl get events says why" 'Warning +FailedScheduling +pod/huge +0/2 nodes are available: 2 Insufficient cpu\.' "$(kubectl get events)"
+expect_match "describe shows it" 'Warning +FailedScheduling .*default-scheduler +0/2 nodes are available' "$(kubectl describe pod huge)"
+expect "the pod says so too" "False Unschedulable" "$(kubectl get pod huge -o jsonpath='{.status.conditions[0].status} {.status.conditions[0].reason}')"
+kubectl delete pod small huge >/dev/null
+kubectl delete node n1 n2 >/dev/null
 
 # delete
 expect "delete" 'deployment.apps "web" deleted' "$(kubectl delete deploy web)"

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -120,6 +121,40 @@ Result<ProcessRun> run_timed(const std::vector<std::string>& argv) {
     return err("`" + command + "` " + how + (run.error_output.empty() ? "" : ":\n" + run.error_output));
   }
   return run;
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::start(const std::vector<std::string>& argv, const std::string& log) {
+  const std::string program = argv.at(0).starts_with("/") ? argv[0] : find_program(argv[0]);
+  if (program.empty()) return err(argv[0] + ": not found in PATH");
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return err("cannot start " + program + ": " + std::strerror(rc));
+  return std::unique_ptr<Daemon>(new Daemon(pid));
+}
+
+Daemon::~Daemon() {
+  kill(pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+    usleep(100000);
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+}
+
+std::size_t Daemon::rss_bytes() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;  // "VmRSS:   1234 kB"
+  return 0;
 }
 
 Result<std::string> run_output(const std::vector<std::string>& argv) {

@@ -2,6 +2,10 @@
 // run when the benchmark is interrupted (Ctrl-C, SIGTERM) so nothing it made outlives it.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +25,24 @@ Result<ProcessRun> run_timed(const std::vector<std::string>& argv);
 // Runs argv and returns its standard output (stderr is passed through); an error when it
 // cannot start or exits non-zero.
 Result<std::string> run_output(const std::vector<std::string>& argv);
+
+// A long-running child (a server the benchmark drives), its stdout and stderr in `log`. The
+// destructor sends it SIGTERM, then SIGKILL after a few seconds, and reaps it.
+class Daemon {
+ public:
+  static Result<std::unique_ptr<Daemon>> start(const std::vector<std::string>& argv, const std::string& log);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Its resident set size now, in bytes (0 once it is gone).
+  std::size_t rss_bytes() const;
+
+ private:
+  explicit Daemon(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+};
 
 // Absolute path of a program found in PATH (or /usr/sbin, /sbin), "" if none.
 std::string find_program(const std::string& name);

@@ -7,8 +7,6 @@
 //
 // Without --etcd-endpoint it starts Debian's /usr/bin/etcd on loopback ports in a scratch
 // directory, and removes both afterwards (also on Ctrl-C).
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -133,27 +131,21 @@ Delivery measure_cached_watch(std::unique_ptr<store::Store> s, const std::string
 // Debian's etcd on loopback ports in a scratch directory, for the length of the run.
 class Etcd {
  public:
-  explicit Etcd(const std::filesystem::path& dir)
-      : dir_(dir), cleanup_({"/bin/rm", "-rf", dir.string()}) {
+  explicit Etcd(const std::filesystem::path& dir) : dir_(dir), cleanup_({"/bin/rm", "-rf", dir.string()}) {
     const int client = 23790 + getpid() % 1000, peer = client + 1000;
     endpoint_ = "http://127.0.0.1:" + std::to_string(client);
     const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const std::string data = (dir / "data").string(), log = (dir / "etcd.log").string();
-      freopen(log.c_str(), "w", stderr);
-      execl("/usr/bin/etcd", "etcd", "--name", "bench", "--data-dir", data.c_str(), "--listen-client-urls",
-            endpoint_.c_str(), "--advertise-client-urls", endpoint_.c_str(), "--listen-peer-urls", peer_url.c_str(),
-            "--initial-advertise-peer-urls", peer_url.c_str(), "--initial-cluster", ("bench=" + peer_url).c_str(),
-            "--log-level", "error", static_cast<char*>(nullptr));
-      _exit(127);
-    }
+    std::filesystem::create_directories(dir);
+    auto etcd = bench::Daemon::start({"/usr/bin/etcd", "--name", "bench", "--data-dir", (dir / "data").string(),
+                                      "--listen-client-urls", endpoint_, "--advertise-client-urls", endpoint_,
+                                      "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+                                      "--initial-cluster", "bench=" + peer_url, "--log-level", "error"},
+                                     (dir / "etcd.log").string());
+    if (!etcd) std::exit((std::fprintf(stderr, "%s\n", etcd.error().message.c_str()), 1));
+    etcd_ = std::move(*etcd);
   }
   ~Etcd() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
+    etcd_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -163,9 +155,8 @@ class Etcd {
   std::filesystem::path dir_;
   bench::CleanupOnSignal cleanup_;
   std::string endpoint_;
-  pid_t pid_ = -1;
+  std::unique_ptr<bench::Daemon> etcd_;
 };
-
 // One row; the last column says how many times better SQLite does than etcd.
 void print(const char* what, double sqlite, double etcd, const char* unit, bool higher_is_better) {
   const double better = higher_is_better ? sqlite / etcd : etcd / sqlite;

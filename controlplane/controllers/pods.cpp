@@ -1,0 +1,72 @@
+#include "controlplane/controllers/pods.h"
+
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+
+namespace xebec::controllers {
+
+namespace {
+
+using nlohmann::json;
+
+const json& metadata(const json& object) {
+  static const json kEmpty = json::object();
+  return object.contains("metadata") && object["metadata"].is_object() ? object["metadata"] : kEmpty;
+}
+
+const json* ready_condition(const json& pod) {
+  if (!pod.contains("status") || !pod["status"].is_object()) return nullptr;
+  const json& status = pod["status"];
+  if (!status.contains("conditions") || !status["conditions"].is_array()) return nullptr;
+  for (const auto& c : status["conditions"])
+    if (c.is_object() && c.value("type", "") == "Ready") return &c;
+  return nullptr;
+}
+
+// "2026-11-25T10:00:00Z" as seconds since the epoch; -1 when it is not that.
+std::int64_t epoch_seconds(const std::string& text) {
+  std::tm tm{};
+  if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
+  return timegm(&tm);
+}
+
+}  // namespace
+
+const json* controller_of(const json& object) {
+  const json& meta = metadata(object);
+  if (!meta.contains("ownerReferences") || !meta["ownerReferences"].is_array()) return nullptr;
+  for (const auto& ref : meta["ownerReferences"])
+    if (ref.value("controller", false)) return &ref;
+  return nullptr;
+}
+
+bool is_active(const json& pod) {
+  if (metadata(pod).contains("deletionTimestamp")) return false;
+  const std::string phase = pod.contains("status") ? pod["status"].value("phase", "") : "";
+  return phase != "Succeeded" && phase != "Failed";
+}
+
+bool is_ready(const json& pod) {
+  const json* ready = ready_condition(pod);
+  return ready && ready->value("status", "") == "True";
+}
+
+bool is_available(const json& pod, std::int64_t min_ready_seconds, std::int64_t now) {
+  if (!is_ready(pod)) return false;
+  if (min_ready_seconds <= 0) return true;
+  const std::int64_t since = epoch_seconds(ready_condition(pod)->value("lastTransitionTime", ""));
+  return since >= 0 && now - since >= min_ready_seconds;
+}
+
+json controller_reference(const json& owner) {
+  const json& meta = metadata(owner);
+  return {{"apiVersion", owner.value("apiVersion", "")},
+          {"kind", owner.value("kind", "")},
+          {"name", meta.value("name", "")},
+          {"uid", meta.value("uid", "")},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
+}
+
+}  // namespace xebec::controllers

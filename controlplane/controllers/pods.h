@@ -1,0 +1,21 @@
+// What the controllers ask of pods and owners, over their JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace xebec::controllers {
+
+// The ownerReference with controller: true, or nullptr.
+const nlohmann::json* controller_of(const nlohmann::json& object);
+// Not being deleted, not Succeeded or Failed: a pod that counts towards replicas.
+bool is_active(const nlohmann::json& pod);
+// Its Ready condition is True.
+bool is_ready(const nlohmann::json& pod);
+// Ready for at least `min_ready_seconds` (by its Ready condition's lastTransitionTime), at `now`
+// (seconds since the epoch).
+bool is_available(const nlohmann::json& pod, std::int64_t min_ready_seconds, std::int64_t now);
+// A controller reference to `owner` ({apiVersion, kind, name, uid, controller, blockOwnerDeletion}).
+nlohmann::json controller_reference(const nlohmann::json& owner);
+
+}  // namespace xebec::controllers

@@ -18,8 +18,10 @@ void Reconciler::work() {
     if (Status done = reconcile_(*key); done) {
       queue_.forget(*key);
     } else {
-      // A conflict is the cache being behind a write: expected, retried, not worth a line.
-      if (done.error().code != ErrorCode::kConflict)
+      // A conflict (or a create of what exists) is the cache being behind a write: expected,
+      // retried, not worth a line.
+      const ErrorCode code = done.error().code;
+      if (code != ErrorCode::kConflict && code != ErrorCode::kAlreadyExists)
         std::fprintf(stderr, "%s %s: %s (retrying)\n", name_.c_str(), key->c_str(), done.error().message.c_str());
       queue_.add_rate_limited(*key);
     }

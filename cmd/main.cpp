@@ -4,6 +4,7 @@
 
 #include "cmd/apiserver_cmd.h"
 #include "cmd/bpf_cmd.h"
+#include "cmd/controller_manager_cmd.h"
 #include "cmd/scheduler_cmd.h"
 #include "dataplane/lb_object.h"
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   xebec::cli::add_inspect_commands(*bpf, options, run);
   xebec::cli::add_apiserver_command(app, exit_code);
   xebec::cli::add_scheduler_command(app, exit_code);
+  xebec::cli::add_controller_manager_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,22 +1,13 @@
 // `xebec scheduler --kubeconfig FILE [--bind-workers N] [--percentage-of-nodes-to-score P]`
 #include "cmd/scheduler_cmd.h"
 
-#include <chrono>
-#include <iostream>
 #include <memory>
 #include <string>
 
-#include "cmd/signals.h"
-#include "controlplane/client/https_api_client.h"
+#include "cmd/component.h"
 #include "controlplane/scheduler/scheduler.h"
 
 namespace xebec::cli {
-
-namespace {
-
-constexpr std::chrono::seconds kSyncTimeout{60};
-
-}  // namespace
 
 void add_scheduler_command(CLI::App& app, int& exit_code) {
   auto kubeconfig = std::make_shared<std::string>();
@@ -35,22 +26,13 @@ void add_scheduler_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
   cmd->callback([kubeconfig, options, &exit_code] {
-    const sigset_t signals = block_termination_signals();
     client::HttpsOptions https;
     https.max_connections = options->bind_workers + 4;  // the binds, and room for status and events
-    auto api = client::HttpsApiClient::from_kubeconfig(*kubeconfig, https);
-    if (!api) {
-      std::cerr << "error: " << api.error().message << '\n';
-      exit_code = 1;
-      return;
-    }
-    scheduler::Scheduler scheduler(**api, *options);
-    scheduler.start();
-    if (!scheduler.wait_for_sync(kSyncTimeout))
-      std::cerr << "warning: the node and pod lists are not in yet after " << kSyncTimeout.count()
-                << " s; still trying (is the apiserver up?)\n";
-    std::cout << "scheduler " << options->name << " running against " << *kubeconfig << std::endl;
-    std::cout << "stopping on signal " << wait_for_termination(signals) << std::endl;
+    run_component("scheduler", *kubeconfig, https, exit_code, [&](client::ApiClient& api) {
+      auto scheduler = std::make_unique<scheduler::Scheduler>(api, *options);
+      scheduler->start();
+      return scheduler;
+    });
   });
 }
 

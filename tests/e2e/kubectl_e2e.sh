@@ -6,8 +6,9 @@
 # Starts the apiserver (and etcd) on free loopback ports in a scratch directory, drives kubectl
 # through apply, get (table, -o json, -o yaml, -w), describe, patch, scale, label, the
 # imperative create commands (protobuf bodies), run and delete; starts the scheduler and checks
-# that it binds a pod and says why another fits nowhere (get events, describe); checks what
-# comes back, and removes everything it started or wrote, also on failure.
+# that it binds a pod and says why another fits nowhere (get events, describe); starts the
+# controller-manager and checks a ReplicaSet's pods, scaling and a Service's Endpoints; checks
+# what comes back, and removes everything it started or wrote, also on failure.
 set -euo pipefail
 
 XEBEC=${1:?usage: $0 XEBEC_BINARY sqlite|etcd}
@@ -188,6 +189,50 @@ expect_match "kubectl get events says why" 'Warning +FailedScheduling +pod/huge 
 expect_match "describe shows it" 'Warning +FailedScheduling .*default-scheduler +0/2 nodes are available' "$(kubectl describe pod huge)"
 expect "the pod says so too" "False Unschedulable" "$(kubectl get pod huge -o jsonpath='{.status.conditions[0].status} {.status.conditions[0].reason}')"
 kubectl delete pod small huge >/dev/null
+
+# The controller-manager keeps a ReplicaSet's pods (which the scheduler binds) and writes the
+# Endpoints of a Service over them once they have IPs (written here, as a kubelet would).
+"$XEBEC" controller-manager --kubeconfig "$KUBECONFIG" >"$WORK/controller-manager.log" 2>&1 &
+PIDS+=($!)
+kubectl create -f - >/dev/null <<EOF
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: echo}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      containers:
+      - {name: echo, image: busybox:1.36, ports: [{name: http, containerPort: 8080}]}
+EOF
+kubectl create service clusterip echo --tcp=80:http >/dev/null
+wait_for "two bound echo pods" bash -c "[[ \$(kubectl get pods -l app=echo -o jsonpath='{.items[*].spec.nodeName}' | wc -w) == 2 ]]"
+expect "owned by the ReplicaSet" "ReplicaSet/echo ReplicaSet/echo" \
+	"$(kubectl get pods -l app=echo -o jsonpath='{range .items[*]}{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {end}' | sed 's/ $//')"
+expect "scale a ReplicaSet" "replicaset.apps/echo scaled" "$(kubectl scale rs echo --replicas=3)"
+wait_for "three echo pods" bash -c "[[ \$(kubectl get pods -l app=echo -o name | wc -l) == 3 ]]"
+wait_for "the ReplicaSet's status" bash -c "[[ \$(kubectl get rs echo -o jsonpath='{.status.replicas}') == 3 ]]"
+expect_match "get rs" $'\necho +3 +3 +0 +[0-9]+s' "$(kubectl get rs)"
+i=0
+for pod in $(kubectl get pods -l app=echo -o jsonpath='{.items[*].metadata.name}'); do
+	i=$((i + 1))
+	kubectl get pod "$pod" -o json | python3 -c '
+import json, sys
+pod = json.load(sys.stdin)
+pod["status"]["podIP"] = sys.argv[1]
+pod["status"]["phase"] = "Running"
+pod["status"]["conditions"] = [{"type": "Ready", "status": "True"}]
+print(json.dumps(pod))' "10.244.0.$i" | kubectl replace --subresource=status -f - >/dev/null
+done
+wait_for "the echo Endpoints" bash -c "[[ \$(kubectl get endpoints echo -o jsonpath='{.subsets[0].addresses[*].ip}') == '10.244.0.1 10.244.0.2 10.244.0.3' ]]"
+expect "endpoints ports resolved by name" "8080" "$(kubectl get endpoints echo -o jsonpath='{.subsets[0].ports[0].port}')"
+expect_match "get endpoints" $'\necho +10\\.244\\.0\\.1:8080,10\\.244\\.0\\.2:8080,10\\.244\\.0\\.3:8080' "$(kubectl get endpoints echo)"
+kubectl delete rs echo >/dev/null
+kubectl delete svc echo >/dev/null
+kubectl delete pods -l app=echo >/dev/null
+
 kubectl delete node n1 n2 >/dev/null
 
 # delete

@@ -1,0 +1,40 @@
+#include "controlplane/controllers/controller_manager.h"
+
+namespace xebec::controllers {
+
+namespace {
+
+const api::ResourceType& type(const char* group, const char* resource) {
+  return *api::find_resource(group, "v1", resource);
+}
+
+}  // namespace
+
+ControllerManager::ControllerManager(client::ApiClient& client, ControllerManagerOptions options)
+    : options_(options),
+      pods_(client, type("", "pods")),
+      services_(client, type("", "services")),
+      endpoints_(client, type("", "endpoints")),
+      replica_sets_(client, type("apps", "replicasets")),
+      replication_controllers_(client, type("", "replicationcontrollers")),
+      replica_set_(client, replica_sets_, pods_, type("apps", "replicasets")),
+      replication_controller_(client, replication_controllers_, pods_, type("", "replicationcontrollers")),
+      endpoints_controller_(client, services_, pods_, endpoints_) {}
+
+void ControllerManager::start() {
+  for (auto* informer : {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_}) informer->start();
+  replica_set_.start(options_.workers);
+  replication_controller_.start(options_.workers);
+  endpoints_controller_.start(options_.workers);
+}
+
+bool ControllerManager::wait_for_sync(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto* informer : {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_}) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!informer->wait_for_sync(std::max(left, std::chrono::milliseconds(0)))) return false;
+  }
+  return true;
+}
+
+}  // namespace xebec::controllers

@@ -1,0 +1,35 @@
+// ControllerManager: the running component behind `xebec controller-manager`: the shared
+// informers (one watch per type for every controller) and the controllers over them.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "controlplane/client/api_client.h"
+#include "controlplane/client/informer.h"
+#include "controlplane/controllers/endpoints.h"
+#include "controlplane/controllers/replica_set.h"
+
+namespace xebec::controllers {
+
+struct ControllerManagerOptions {
+  int workers = 4;  // per controller
+};
+
+// The client must outlive it. Destroying it stops the controllers, then the informers.
+class ControllerManager {
+ public:
+  ControllerManager(client::ApiClient& client, ControllerManagerOptions options = {});
+  void start();
+  // Whether every informer holds its first list, at most `timeout` from now.
+  bool wait_for_sync(std::chrono::milliseconds timeout);
+
+ private:
+  const ControllerManagerOptions options_;
+  // Informers first: the controllers register with them, and go before them.
+  client::Informer pods_, services_, endpoints_, replica_sets_, replication_controllers_;
+  ReplicaSetController replica_set_, replication_controller_;
+  EndpointsController endpoints_controller_;
+};
+
+}  // namespace xebec::controllers

@@ -8,26 +8,15 @@
 #include <thread>
 
 #include "controlplane/client/in_process_api_client.h"
+#include "tests/support/eventually.h"
 
 namespace xebec::controllers {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-template <typename T>
-T must(Result<T> r) {
-  INFO((r ? std::string("ok") : r.error().message));
-  REQUIRE(r.ok());
-  return std::move(*r);
-}
-
-template <typename Check>
-void eventually(const char* what, Check ok) {
-  INFO("waiting for " << what);
-  for (int i = 0; i < 200 && !ok(); ++i) std::this_thread::sleep_for(50ms);
-  REQUIRE(ok());
-}
+using testing::eventually;
+using testing::must;
 
 const api::ResourceType& pods_type() { return *api::find_resource("", "v1", "pods"); }
 

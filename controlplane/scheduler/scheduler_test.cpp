@@ -10,21 +10,17 @@
 #include <thread>
 
 #include "controlplane/client/in_process_api_client.h"
+#include "tests/support/eventually.h"
 
 namespace xebec::scheduler {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using testing::eventually;
+using testing::must;
 
 const api::ResourceType& type(const char* resource) { return *api::find_resource("", "v1", resource); }
-
-template <typename T>
-T must(Result<T> r) {
-  INFO((r ? std::string("ok") : r.error().message));
-  REQUIRE(r.ok());
-  return std::move(*r);
-}
 
 void add_node(client::ApiClient& c, const std::string& name, const std::string& cpu) {
   json node = must(c.create(type("nodes"), "", {{"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}}}));
@@ -41,14 +37,6 @@ json web_pod(const std::string& name, const std::string& cpu) {
              {{"podAntiAffinity",
                {{"requiredDuringSchedulingIgnoredDuringExecution",
                  {{{"labelSelector", {{"matchLabels", {{"app", "web"}}}}}, {"topologyKey", "kubernetes.io/hostname"}}}}}}}}}}};
-}
-
-// Polls until `ok` holds (or fails after 10 s).
-template <typename Check>
-void eventually(const char* what, Check ok) {
-  INFO("waiting for " << what);
-  for (int i = 0; i < 200 && !ok(); ++i) std::this_thread::sleep_for(50ms);
-  REQUIRE(ok());
 }
 
 std::string node_of(client::ApiClient& c, const std::string& pod) {

@@ -385,6 +385,17 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
     } catch (const std::exception&) {
       return reply.send(error_response(err("invalid resourceVersion", ErrorCode::kBadRequest)));
     }
+    if (!query->labels.empty() || !query->fields.empty()) {
+      // What the selection held at that revision, so that an object a change moves out of it
+      // is told of as DELETED (and one moving in as ADDED), as kube-apiserver does.
+      api::ListQuery then = *query;
+      then.limit = 0;
+      then.continue_token.clear();
+      auto list = objects_.list(type, p.ns, then);
+      if (!list) return reply.send(error_response(list.error()));
+      for (const auto& item : (*list)["items"])
+        state->matching.insert(api::ObjectStorage::key(type, item["metadata"].value("namespace", ""), item["metadata"]["name"]));
+    }
   }
 
   const std::string prefix = "/registry/" + type.resource + "/" + (p.ns.empty() ? "" : p.ns + "/");
@@ -400,7 +411,8 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
     state->columns_sent = true;
     return api::to_table(*tp, object, first, rows);
   };
-  const bool listed = query->resource_version.empty();  // `matching` is then all there is
+  // `matching` is then all there is
+  const bool listed = query->resource_version.empty() || !query->labels.empty() || !query->fields.empty();
   auto labels = query->labels;
   auto fields = query->fields;
   auto sink = [state, prefix, labels, fields, listed, event_line, render](Result<std::vector<store::Event>> batch) {

@@ -228,6 +228,19 @@ TEST_CASE(
   CHECK(w.stream->events(1)[0]["type"] == "ADDED");
 }
 
+TEST_CASE("a label-selected watch resumed from a resourceVersion is told of objects leaving the selection",
+          "[apiserver]") {
+  Server s;
+  s.pod("a");
+  s.pod("b", "db");
+  const std::string resumed_at = s.pod("c");
+  FakeReply w = s.watch({{"labelSelector", "app=web"}, {"resourceVersion", resumed_at}});
+  s.relabel("a", "db");   // leaves: DELETED
+  s.relabel("b", "web");  // enters: ADDED
+  s.relabel("c", "web");  // a change that keeps it in: MODIFIED
+  CHECK(summary(w.stream->events(3)) == std::vector<std::string>{"DELETED a", "ADDED b", "MODIFIED c"});
+}
+
 TEST_CASE("a watch without allowWatchBookmarks gets none", "[apiserver]") {
   Server s({.bookmark_interval = 10ms});
   FakeReply w = s.watch({});

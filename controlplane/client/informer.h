@@ -5,9 +5,10 @@
 // controllers read its cache and are told of each change through their handlers.
 //
 // Selectors: the list carries them, the watch does not: the informer applies them to the
-// watch's events itself. The apiserver's watch from a resourceVersion does not tell of an
-// object that a change moves out of the selection (kube-apiserver sends a DELETED), and a
-// kubelet's spec.nodeName= or a scheduler's status.phase!= informer must see those leave.
+// watch's events itself, so that an object a change moves out of the selection leaves the
+// cache as a delete (a kubelet's spec.nodeName= or a scheduler's status.phase!= informer must
+// see those leave). xebec's apiserver was written to do that on the watch too only later; the
+// watch could now carry the selectors and spare the events it drops.
 #pragma once
 
 #include <chrono>

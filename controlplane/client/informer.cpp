@@ -33,7 +33,9 @@ Informer::Informer(ApiClient& client, const api::ResourceType& type, InformerOpt
   if (auto fields = api::FieldSelector::parse(options_.field_selector)) fields_ = std::move(*fields);
 }
 
-Informer::~Informer() {
+Informer::~Informer() { stop(); }
+
+void Informer::stop() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;

@@ -77,6 +77,9 @@ class Informer {
   void add_handlers(EventHandlers handlers);
   // Starts listing and watching. Once only.
   void start();
+  // Stops the thread: no handler is called after it returns; the cache stays readable. What
+  // owns handlers' targets calls it before they go (the destructor does too).
+  void stop();
 
   // Whether the first list is in the cache and its adds were handed to the handlers.
   bool has_synced() const;

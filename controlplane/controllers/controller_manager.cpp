@@ -21,6 +21,10 @@ ControllerManager::ControllerManager(client::ApiClient& client, ControllerManage
       replication_controller_(client, replication_controllers_, pods_, type("", "replicationcontrollers")),
       endpoints_controller_(client, services_, pods_, endpoints_) {}
 
+ControllerManager::~ControllerManager() {
+  for (auto* informer : {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_}) informer->stop();
+}
+
 void ControllerManager::start() {
   for (auto* informer : {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_}) informer->start();
   replica_set_.start(options_.workers);

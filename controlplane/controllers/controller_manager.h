@@ -16,10 +16,14 @@ struct ControllerManagerOptions {
   int workers = 4;  // per controller
 };
 
-// The client must outlive it. Destroying it stops the controllers, then the informers.
+// The client must outlive it. Destroying it stops the informers (no more events), then the
+// controllers' workers (which read the informers' caches until they stop).
 class ControllerManager {
  public:
   ControllerManager(client::ApiClient& client, ControllerManagerOptions options = {});
+  ~ControllerManager();
+  ControllerManager(const ControllerManager&) = delete;
+  ControllerManager& operator=(const ControllerManager&) = delete;
   void start();
   // Whether every informer holds its first list, at most `timeout` from now.
   bool wait_for_sync(std::chrono::milliseconds timeout);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "controlplane/client/in_process_api_client.h"
 #include "tests/support/eventually.h"
@@ -98,6 +99,12 @@ TEST_CASE("the controller writes a service's Endpoints, follows its pods, and de
   const auto& endpoints = *api::find_resource("", "v1", "endpoints");
   client::Informer service_cache(api, services), pod_cache(api, pods), endpoints_cache(api, endpoints);
   EndpointsController controller(api, service_cache, pod_cache, endpoints_cache);
+  struct StopFirst {  // destroyed before the controller: no event reaches it while it goes
+    std::vector<client::Informer*> informers;
+    ~StopFirst() {
+      for (auto* i : informers) i->stop();
+    }
+  } stop_first{{&service_cache, &pod_cache, &endpoints_cache}};
   for (auto* i : {&service_cache, &pod_cache, &endpoints_cache}) i->start();
   for (auto* i : {&service_cache, &pod_cache, &endpoints_cache}) REQUIRE(i->wait_for_sync(10s));
   controller.start(1);

@@ -45,6 +45,10 @@ struct Harness {
     REQUIRE(pods.wait_for_sync(10s));
     controller.start(2);
   }
+  ~Harness() {
+    owners.stop();  // no event reaches the controller while it goes
+    pods.stop();
+  }
   // The active pods `owner` controls, by name.
   std::set<std::string> pods_of(const std::string& owner) {
     std::set<std::string> names;

@@ -21,4 +21,13 @@ inline std::string string_field(const nlohmann::json& object, std::initializer_l
   return at->is_string() ? at->get<std::string>() : "";
 }
 
+// The field `name` of `object`, or an empty object when there is none (missing, null, or
+// `object` not an object): for walking an object's optional parts without a check at each level.
+inline const nlohmann::json& object_field(const nlohmann::json& object, std::string_view name) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  if (!object.is_object()) return kEmpty;
+  const auto it = object.find(name);
+  return it == object.end() || it->is_null() ? kEmpty : *it;
+}
+
 }  // namespace xebec::client

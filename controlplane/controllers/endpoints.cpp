@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "controlplane/client/json_field.h"
 #include "controlplane/api/selector.h"
 #include "controlplane/controllers/pods.h"
 
@@ -15,13 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-const json kEmpty = json::object();
-
-const json& at(const json& object, const char* field) {
-  if (!object.is_object()) return kEmpty;
-  auto it = object.find(field);
-  return it == object.end() || it->is_null() ? kEmpty : *it;
-}
+const auto& at = client::object_field;  // a missing part reads as {}
 
 const api::ResourceType& endpoints_type() { return *api::find_resource("", "v1", "endpoints"); }
 

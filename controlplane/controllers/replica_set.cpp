@@ -7,6 +7,7 @@
 #include <optional>
 #include <tuple>
 
+#include "controlplane/client/json_field.h"
 #include "controlplane/api/selector.h"
 #include "controlplane/controllers/pods.h"
 
@@ -19,13 +20,7 @@ using nlohmann::json;
 // At most this many creates or deletes per sync, as kube-controller-manager's burstReplicas.
 constexpr std::int64_t kBurstReplicas = 500;
 
-const json kEmpty = json::object();
-
-const json& at(const json& object, const char* field) {
-  if (!object.is_object()) return kEmpty;
-  auto it = object.find(field);
-  return it == object.end() || it->is_null() ? kEmpty : *it;
-}
+const auto& at = client::object_field;  // a missing part reads as {}
 
 std::string name_of(const json& o) { return at(o, "metadata").value("name", ""); }
 std::string ns_of(const json& o) { return at(o, "metadata").value("namespace", ""); }

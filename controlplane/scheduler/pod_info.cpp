@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "controlplane/api/quantity.h"
+#include "controlplane/client/json_field.h"
 
 namespace xebec::scheduler {
 
@@ -18,13 +19,7 @@ using nlohmann::json;
 constexpr std::int64_t kDefaultCpuMilli = 100;
 constexpr std::int64_t kDefaultMemory = 200LL * 1024 * 1024;
 
-const json kEmpty = json::object();
-
-const json& at(const json& object, const char* field) {
-  if (!object.is_object()) return kEmpty;
-  auto it = object.find(field);
-  return it == object.end() || it->is_null() ? kEmpty : *it;
-}
+const auto& at = client::object_field;  // a missing part reads as {}
 
 Error invalid(const std::string& pod, const std::string& field, const std::string& why) {
   return err("pod " + pod + ": " + field + ": " + why, ErrorCode::kInvalid);

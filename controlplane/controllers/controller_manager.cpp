@@ -12,29 +12,37 @@ const api::ResourceType& type(const char* group, const char* resource) {
 
 ControllerManager::ControllerManager(client::ApiClient& client, ControllerManagerOptions options)
     : options_(options),
+      events_(client, "controller-manager"),
       pods_(client, type("", "pods")),
       services_(client, type("", "services")),
       endpoints_(client, type("", "endpoints")),
       replica_sets_(client, type("apps", "replicasets")),
       replication_controllers_(client, type("", "replicationcontrollers")),
-      replica_set_(client, replica_sets_, pods_, type("apps", "replicasets")),
-      replication_controller_(client, replication_controllers_, pods_, type("", "replicationcontrollers")),
-      endpoints_controller_(client, services_, pods_, endpoints_) {}
+      deployments_(client, type("apps", "deployments")),
+      replica_set_(client, replica_sets_, pods_, type("apps", "replicasets"), events_),
+      replication_controller_(client, replication_controllers_, pods_, type("", "replicationcontrollers"), events_),
+      endpoints_controller_(client, services_, pods_, endpoints_),
+      deployment_(client, deployments_, replica_sets_, pods_, events_) {}
 
 ControllerManager::~ControllerManager() {
-  for (auto* informer : {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_}) informer->stop();
+  for (auto* informer : informers()) informer->stop();
+}
+
+std::vector<client::Informer*> ControllerManager::informers() {
+  return {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_, &deployments_};
 }
 
 void ControllerManager::start() {
-  for (auto* informer : {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_}) informer->start();
+  for (auto* informer : informers()) informer->start();
   replica_set_.start(options_.workers);
   replication_controller_.start(options_.workers);
   endpoints_controller_.start(options_.workers);
+  deployment_.start(options_.workers);
 }
 
 bool ControllerManager::wait_for_sync(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto* informer : {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_}) {
+  for (auto* informer : informers()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!informer->wait_for_sync(std::max(left, std::chrono::milliseconds(0)))) return false;
   }

@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "controlplane/client/api_client.h"
+#include "controlplane/client/event_recorder.h"
 #include "controlplane/client/informer.h"
+#include "controlplane/controllers/deployment.h"
 #include "controlplane/controllers/endpoints.h"
 #include "controlplane/controllers/replica_set.h"
 
@@ -29,11 +31,15 @@ class ControllerManager {
   bool wait_for_sync(std::chrono::milliseconds timeout);
 
  private:
+  std::vector<client::Informer*> informers();
+
   const ControllerManagerOptions options_;
-  // Informers first: the controllers register with them, and go before them.
-  client::Informer pods_, services_, endpoints_, replica_sets_, replication_controllers_;
+  client::EventRecorder events_;
+  // Informers before the controllers: the controllers register with them, and go before them.
+  client::Informer pods_, services_, endpoints_, replica_sets_, replication_controllers_, deployments_;
   ReplicaSetController replica_set_, replication_controller_;
   EndpointsController endpoints_controller_;
+  DeploymentController deployment_;
 };
 
 }  // namespace xebec::controllers

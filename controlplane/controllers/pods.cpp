@@ -24,14 +24,18 @@ const json* ready_condition(const json& pod) {
   return nullptr;
 }
 
-// "2026-11-25T10:00:00Z" as seconds since the epoch; -1 when it is not that.
+}  // namespace
+
 std::int64_t epoch_seconds(const std::string& text) {
   std::tm tm{};
-  if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end != '\0') return -1;
   return timegm(&tm);
 }
 
-}  // namespace
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 const json* controller_of(const json& object) {
   const json& meta = metadata(object);

@@ -1,6 +1,7 @@
 // What the controllers ask of pods and owners, over their JSON.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -15,6 +16,9 @@ bool is_ready(const nlohmann::json& pod);
 // Ready for at least `min_ready_seconds` (by its Ready condition's lastTransitionTime), at `now`
 // (seconds since the epoch).
 bool is_available(const nlohmann::json& pod, std::int64_t min_ready_seconds, std::int64_t now);
+// "2026-11-25T10:00:00Z" (an API timestamp) as seconds since the epoch; -1 when it is not that.
+std::int64_t epoch_seconds(const std::string& text);
+std::int64_t now_seconds();
 // A controller reference to `owner` ({apiVersion, kind, name, uid, controller, blockOwnerDeletion}).
 nlohmann::json controller_reference(const nlohmann::json& owner);
 

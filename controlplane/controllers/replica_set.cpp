@@ -45,18 +45,16 @@ bool deleted_before(const json& a, const json& b) {
   return at(a, "metadata").value("creationTimestamp", "") > at(b, "metadata").value("creationTimestamp", "");
 }
 
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 ReplicaSetController::ReplicaSetController(client::ApiClient& client, client::Informer& owners,
-                                           client::Informer& pods, const api::ResourceType& type)
+                                           client::Informer& pods, const api::ResourceType& type,
+                                           client::EventRecorder& events)
     : client_(client),
       owners_(owners),
       pods_(pods),
       type_(type),
+      events_(events),
       reconciler_(type.singular, [this](const std::string& key) { return sync(key); }) {
   auto enqueue = [this](const json& owner) { reconciler_.enqueue(client::object_key(owner)); };
   owners_.add_handlers({.on_add = enqueue,
@@ -151,11 +149,14 @@ Status ReplicaSetController::scale(const json& owner, const std::string& key, co
     if (at(at(tmpl, "metadata"), "annotations").is_object() && !at(at(tmpl, "metadata"), "annotations").empty())
       pod["metadata"]["annotations"] = at(at(tmpl, "metadata"), "annotations");
     for (int i = 0; i < creates; ++i) {
-      if (auto created = client_.create(pods, ns, pod); !created) {
+      auto created = client_.create(pods, ns, pod);
+      if (!created) {
         // What was not created will not be seen either.
         for (int left = creates - i; left > 0; --left) expectations_.created(key);
+        events_.record(type_, owner, "Warning", "FailedCreate", "Error creating: " + created.error().message);
         return created.error();
       }
+      events_.record(type_, owner, "Normal", "SuccessfulCreate", "Created pod: " + name_of(*created));
     }
     return {};
   }
@@ -164,11 +165,14 @@ Status ReplicaSetController::scale(const json& owner, const std::string& key, co
     std::sort(victims.begin(), victims.end(), deleted_before);
     victims.resize(static_cast<std::size_t>(std::min(have - replicas, kBurstReplicas)));
     expectations_.expect(key, 0, static_cast<int>(victims.size()));
-    for (const auto& pod : victims)
+    for (const auto& pod : victims) {
       if (auto gone = client_.remove(pods, ns, name_of(pod)); !gone) {
         expectations_.deleted(key);
         if (gone.error().code != ErrorCode::kNotFound) return gone.error();
+        continue;
       }
+      events_.record(type_, owner, "Normal", "SuccessfulDelete", "Deleted pod: " + name_of(pod));
+    }
   }
   return {};
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "controlplane/client/api_client.h"
+#include "controlplane/client/event_recorder.h"
 #include "controlplane/client/informer.h"
 #include "controlplane/controllers/expectations.h"
 #include "controlplane/controllers/reconciler.h"
@@ -20,10 +21,10 @@ namespace xebec::controllers {
 class ReplicaSetController {
  public:
   // `owners`: an informer of replicasets (apps/v1) or replicationcontrollers (v1); `pods`: of
-  // every pod. Both shared with other controllers, started by the caller; they and the client
-  // must outlive this.
+  // every pod. Both shared with other controllers, started by the caller; they, the client and
+  // the recorder (which tells of each pod created and deleted) must outlive this.
   ReplicaSetController(client::ApiClient& client, client::Informer& owners, client::Informer& pods,
-                       const api::ResourceType& type);
+                       const api::ResourceType& type, client::EventRecorder& events);
   void start(int workers) { reconciler_.start(workers); }
 
   // One reconcile of the owner "namespace/name": what the workers run (public for tests).
@@ -42,6 +43,7 @@ class ReplicaSetController {
   client::Informer& owners_;
   client::Informer& pods_;
   const api::ResourceType& type_;
+  client::EventRecorder& events_;
   Expectations expectations_;
   Reconciler reconciler_;  // last: its workers use the rest
 };

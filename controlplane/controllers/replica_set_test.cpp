@@ -37,7 +37,11 @@ struct Harness {
   // `running`: with its pod informer and workers started; else only owners are watched, and
   // the test calls sync itself against a pod cache that never catches up.
   explicit Harness(const api::ResourceType& type, bool running = true)
-      : owners(api, type), pods(api, pods_type()), controller(api, owners, pods, type), type(type) {
+      : events(api, "replicaset-controller"),
+        owners(api, type),
+        pods(api, pods_type()),
+        controller(api, owners, pods, type, events),
+        type(type) {
     owners.start();
     REQUIRE(owners.wait_for_sync(10s));
     if (!running) return;
@@ -65,6 +69,7 @@ struct Harness {
   }
 
   client::InProcessApiClient api;
+  client::EventRecorder events;
   client::Informer owners, pods;
   ReplicaSetController controller;
   const api::ResourceType& type;
@@ -79,6 +84,17 @@ TEST_CASE("a ReplicaSet keeps its replicas through scaling and the loss of pods"
   for (const auto& name : h.pods_of("web")) CHECK(name.starts_with("web-"));
   eventually("status.replicas 3", [&] { return h.owner("web")["status"].value("replicas", -1) == 3; });
   CHECK(h.owner("web")["status"]["observedGeneration"] == 1);
+  eventually("a SuccessfulCreate event per pod, on the ReplicaSet", [&] {
+    std::set<std::string> told;
+    const json events = must(h.api.list(*api::find_resource("", "v1", "events"), "default"));
+    for (const auto& e : events["items"])
+      if (e["reason"] == "SuccessfulCreate" && e["involvedObject"]["kind"] == "ReplicaSet" &&
+          e["involvedObject"]["name"] == "web")
+        told.insert(e["message"]);
+    std::set<std::string> wanted;
+    for (const auto& pod : h.pods_of("web")) wanted.insert("Created pod: " + pod);
+    return told == wanted;
+  });
 
   h.set_replicas("web", 1);
   eventually("one pod", [&] { return h.pods_of("web").size() == 1; });

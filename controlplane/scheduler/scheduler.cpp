@@ -1,6 +1,6 @@
 // Scheduler: informer handlers keep the cluster picture and queue pods; one loop places them
 // (placement is quick and needs the picture whole); a pool of workers binds them (binding is an
-// API round trip); one worker writes events. A pod is recorded on its node as soon as it is
+// API round trip); the event recorder writes events. A pod is recorded on its node as soon as it is
 // placed ("assumed", as kube-scheduler says), so the next placement counts it before the bind
 // comes back through the watch.
 #include "controlplane/scheduler/scheduler.h"
@@ -16,8 +16,6 @@ namespace xebec::scheduler {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kMaxQueuedEvents = 1000;  // beyond: dropped, as client-go's recorder drops
 
 const api::ResourceType& type(const char* resource) { return *api::find_resource("", "v1", resource); }
 
@@ -57,6 +55,7 @@ std::optional<json> unschedulable_conditions(const json& pod, const std::string&
 Scheduler::Scheduler(client::ApiClient& client, SchedulerOptions options)
     : client_(client),
       options_(std::move(options)),
+      events_(client, options_.name),
       placer_(options_.percentage_of_nodes_to_score),
       nodes_(client, type("nodes")),
       pods_(client, type("pods")) {}
@@ -67,7 +66,6 @@ Scheduler::~Scheduler() {
     stopping_ = true;
   }
   bind_ready_.notify_all();
-  event_ready_.notify_all();
   stopped_.notify_all();
   queue_.shut_down();
   threads_.clear();  // joins
@@ -84,7 +82,6 @@ void Scheduler::start() {
   pods_.start();
   threads_.emplace_back([this] { place_loop(); });
   for (std::size_t i = 0; i < options_.bind_workers; ++i) threads_.emplace_back([this] { bind_loop(); });
-  threads_.emplace_back([this] { event_loop(); });
   threads_.emplace_back([this] {
     std::unique_lock lock(mu_);
     while (!stopped_.wait_for(lock, options_.retry_unschedulable, [&] { return stopping_; })) {
@@ -200,8 +197,8 @@ void Scheduler::bind_loop() {
       continue;
     }
     queue_.forget(pod.key());
-    json involved = {{"kind", "Pod"}, {"apiVersion", "v1"}, {"namespace", pod.ns}, {"name", pod.name}, {"uid", pod.uid}};
-    event(involved, "Normal", "Scheduled", "Successfully assigned " + pod.key() + " to " + bind.node);
+    const json object = {{"metadata", {{"namespace", pod.ns}, {"name", pod.name}, {"uid", pod.uid}}}};
+    events_.record(type("pods"), object, "Normal", "Scheduled", "Successfully assigned " + pod.key() + " to " + bind.node);
   }
 }
 
@@ -217,45 +214,7 @@ void Scheduler::unschedulable(const json& pod, const std::string& why) {
   // Best effort: the condition is for the user; the retry does not depend on it.
   (void)client_.patch(type("pods"), ns, name, client::PatchType::kMerge, {{"status", {{"conditions", *conditions}}}},
                       "status");
-  json involved = {{"kind", "Pod"}, {"apiVersion", "v1"}, {"namespace", ns}, {"name", name},
-                   {"uid", text(field(pod, "metadata", "uid"))}};
-  event(involved, "Warning", "FailedScheduling", why);
-}
-
-void Scheduler::event(const json& involved, const std::string& type, const std::string& reason,
-                      const std::string& message) {
-  const std::string now = api::now_rfc3339();
-  json e = {{"metadata", {{"generateName", involved.value("name", "") + "."}, {"namespace", involved["namespace"]}}},
-            {"involvedObject", involved},
-            {"type", type},
-            {"reason", reason},
-            {"message", message},
-            {"source", {{"component", options_.name}}},
-            {"reportingComponent", options_.name},
-            {"action", "Scheduling"},
-            {"firstTimestamp", now},
-            {"lastTimestamp", now},
-            {"count", 1}};
-  {
-    std::lock_guard lock(mu_);
-    if (events_.size() >= kMaxQueuedEvents) return;
-    events_.push_back(std::move(e));
-  }
-  event_ready_.notify_one();
-}
-
-void Scheduler::event_loop() {
-  while (true) {
-    json e;
-    {
-      std::unique_lock lock(mu_);
-      event_ready_.wait(lock, [&] { return stopping_ || !events_.empty(); });
-      if (stopping_) return;
-      e = std::move(events_.front());
-      events_.pop_front();
-    }
-    (void)client_.create(type("events"), e["metadata"]["namespace"].get<std::string>(), e);  // best effort, as events are
-  }
+  events_.record(type("pods"), pod, "Warning", "FailedScheduling", why);
 }
 
 }  // namespace xebec::scheduler

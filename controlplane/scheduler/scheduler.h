@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "controlplane/client/api_client.h"
+#include "controlplane/client/event_recorder.h"
 #include "controlplane/client/informer.h"
 #include "controlplane/client/work_queue.h"
 #include "controlplane/scheduler/cluster.h"
@@ -32,7 +33,7 @@ struct SchedulerOptions {
   unsigned percentage_of_nodes_to_score = 0;  // 0: kube-scheduler's adaptive figure
 };
 
-// Owns its threads: the informers', the placing loop, the bind workers and the event writer.
+// Owns its threads: the informers', the placing loop and the bind workers.
 // The client must outlive it.
 class Scheduler {
  public:
@@ -58,11 +59,10 @@ class Scheduler {
   void schedule(const std::string& key);
   void bind_loop();
   void unschedulable(const nlohmann::json& pod, const std::string& why);
-  void event(const nlohmann::json& pod, const std::string& type, const std::string& reason, const std::string& message);
-  void event_loop();
 
   client::ApiClient& client_;
   const SchedulerOptions options_;
+  client::EventRecorder events_;
   client::WorkQueue queue_;  // keys of pods to place
 
   std::mutex mu_;  // guards what follows
@@ -70,9 +70,8 @@ class Scheduler {
   Placer placer_;
   std::set<std::string> unschedulable_;  // keys of pods that fit nowhere, waiting for a change
   std::deque<Bind> binds_;
-  std::deque<nlohmann::json> events_;  // bounded: under load, events are dropped, never binds
   bool stopping_ = false;
-  std::condition_variable bind_ready_, event_ready_, stopped_;
+  std::condition_variable bind_ready_, stopped_;
 
   std::vector<std::jthread> threads_;  // joined by the destructor, before the rest goes
   // Last, so destroyed first: their threads call the handlers, which use all of the above.

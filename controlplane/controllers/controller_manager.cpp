@@ -19,17 +19,19 @@ ControllerManager::ControllerManager(client::ApiClient& client, ControllerManage
       replica_sets_(client, type("apps", "replicasets")),
       replication_controllers_(client, type("", "replicationcontrollers")),
       deployments_(client, type("apps", "deployments")),
+      nodes_(client, type("", "nodes")),
       replica_set_(client, replica_sets_, pods_, type("apps", "replicasets"), events_),
       replication_controller_(client, replication_controllers_, pods_, type("", "replicationcontrollers"), events_),
       endpoints_controller_(client, services_, pods_, endpoints_),
-      deployment_(client, deployments_, replica_sets_, pods_, events_) {}
+      deployment_(client, deployments_, replica_sets_, pods_, events_),
+      node_lifecycle_(client, nodes_, pods_, options.node_lifecycle) {}
 
 ControllerManager::~ControllerManager() {
   for (auto* informer : informers()) informer->stop();
 }
 
 std::vector<client::Informer*> ControllerManager::informers() {
-  return {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_, &deployments_};
+  return {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_, &deployments_, &nodes_};
 }
 
 void ControllerManager::start() {
@@ -38,6 +40,7 @@ void ControllerManager::start() {
   replication_controller_.start(options_.workers);
   endpoints_controller_.start(options_.workers);
   deployment_.start(options_.workers);
+  node_lifecycle_.start(options_.workers);
 }
 
 bool ControllerManager::wait_for_sync(std::chrono::milliseconds timeout) {

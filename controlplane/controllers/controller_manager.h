@@ -10,12 +10,14 @@
 #include "controlplane/client/informer.h"
 #include "controlplane/controllers/deployment.h"
 #include "controlplane/controllers/endpoints.h"
+#include "controlplane/controllers/node_lifecycle.h"
 #include "controlplane/controllers/replica_set.h"
 
 namespace xebec::controllers {
 
 struct ControllerManagerOptions {
   int workers = 4;  // per controller
+  NodeLifecycleOptions node_lifecycle{};
 };
 
 // The client must outlive it. Destroying it stops the informers (no more events), then the
@@ -36,10 +38,11 @@ class ControllerManager {
   const ControllerManagerOptions options_;
   client::EventRecorder events_;
   // Informers before the controllers: the controllers register with them, and go before them.
-  client::Informer pods_, services_, endpoints_, replica_sets_, replication_controllers_, deployments_;
+  client::Informer pods_, services_, endpoints_, replica_sets_, replication_controllers_, deployments_, nodes_;
   ReplicaSetController replica_set_, replication_controller_;
   EndpointsController endpoints_controller_;
   DeploymentController deployment_;
+  NodeLifecycleController node_lifecycle_;
 };
 
 }  // namespace xebec::controllers

@@ -36,6 +36,25 @@ Result<std::int64_t> scaled_value(const json& value, std::int64_t total, bool ro
              ErrorCode::kInvalid);
 }
 
+// The template as Go's typed structs see it: a null, {} or [] field is the same as none
+// (kubectl's "creationTimestamp": null, say, which `rollout undo` writes back).
+json canonical(const json& value) {
+  if (value.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : value.items()) {
+      json c = canonical(v);
+      if (!c.is_null() && !((c.is_object() || c.is_array()) && c.empty())) out[k] = std::move(c);
+    }
+    return out;
+  }
+  if (value.is_array()) {
+    json out = json::array();
+    for (const auto& v : value) out.push_back(canonical(v));
+    return out;
+  }
+  return value;
+}
+
 }  // namespace
 
 Result<Limits> limits(const json& spec) {
@@ -139,7 +158,7 @@ std::string template_hash(const json& pod_template, std::int64_t collision_count
   auto mix = [&](const std::string& bytes) {
     for (unsigned char c : bytes) hash = (hash ^ c) * 16777619u;
   };
-  mix(pod_template.dump());
+  mix(canonical(pod_template).dump());
   if (collision_count > 0) mix(std::to_string(collision_count));
   // The decimal digits, each spelled as a letter or digit that spells no word (no vowels).
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
@@ -149,7 +168,7 @@ std::string template_hash(const json& pod_template, std::int64_t collision_count
 }
 
 bool same_template(const json& replica_set_template, const json& deployment_template) {
-  json a = replica_set_template, b = deployment_template;
+  json a = canonical(replica_set_template), b = canonical(deployment_template);
   for (json* t : {&a, &b}) {
     if (!t->is_object()) continue;
     auto meta = t->find("metadata");

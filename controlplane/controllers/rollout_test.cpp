@@ -133,6 +133,13 @@ TEST_CASE("a ReplicaSet's template matches the Deployment's but for pod-template
   CHECK(same_template(rs, d));
   rs["spec"]["containers"][0]["image"] = "nginx:2";
   CHECK_FALSE(same_template(rs, d));
+  json undone = d;  // as `kubectl rollout undo` writes it back
+  undone["metadata"]["creationTimestamp"] = nullptr;
+  undone["spec"]["containers"][0]["resources"] = json::object();
+  CHECK(same_template(rs, undone) == same_template(rs, d));
+  rs["spec"]["containers"][0]["image"] = "nginx:1";
+  CHECK(same_template(rs, undone));
+  CHECK(template_hash(undone, 0) == template_hash(d, 0));
   const json bare = {{"spec", d["spec"]}};
   json bare_rs = bare;
   bare_rs["metadata"]["labels"]["pod-template-hash"] = "abc";

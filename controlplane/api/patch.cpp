@@ -19,7 +19,7 @@ std::string merge_key(const std::string& field, const json& original, const json
       {"volumes", "name"},          {"env", "name"},             {"imagePullSecrets", "name"},
       {"volumeMounts", "mountPath"}, {"volumeDevices", "devicePath"}, {"hostAliases", "ip"},
       {"conditions", "type"},       {"ownerReferences", "uid"},  {"topologySpreadConstraints", "topologyKey"},
-      {"readinessGates", "conditionType"}, {"taints", "key"},     {"addresses", "type"},
+      {"readinessGates", "conditionType"}, {"addresses", "type"},
   };
   if (field == "ports") {
     for (const json* list : {&patch, &original})

@@ -82,6 +82,12 @@ TEST_CASE("strategic merge merges named list elements, replaces other lists", "[
     const json out = strategic(svc, R"({"spec":{"ports":[{"port":80,"targetPort":9090}]}})");
     CHECK(out["spec"]["ports"] == json::parse(R"([{"port":80,"targetPort":9090},{"port":443}])"));
   }
+  SECTION("a node's taints are replaced whole (what `kubectl taint ... KEY:EFFECT-` sends)") {
+    const json node = json::parse(R"({"spec":{"taints":[{"key":"k","effect":"NoSchedule"},
+        {"key":"k","effect":"NoExecute"}]}})");
+    const json out = strategic(node, R"({"spec":{"taints":[{"key":"k","effect":"NoExecute"}]}})");
+    CHECK(out["spec"]["taints"] == json::parse(R"([{"key":"k","effect":"NoExecute"}])"));
+  }
 }
 
 TEST_CASE("bad patches are refused with the reason", "[api][patch]") {

@@ -14,7 +14,8 @@ void add_controller_manager_command(CLI::App& app, int& exit_code) {
   auto kubeconfig = std::make_shared<std::string>();
   auto options = std::make_shared<controllers::ControllerManagerOptions>();
   auto* cmd = app.add_subcommand("controller-manager",
-                                 "Run the controllers: Deployments, ReplicaSets and ReplicationControllers, Endpoints, node lifecycle");
+                                 "Run the controllers: Deployments, ReplicaSets and ReplicationControllers, Endpoints, node lifecycle, "
+                                 "namespaces, garbage collection");
   cmd->add_option("--kubeconfig", *kubeconfig, "kubeconfig of the apiserver (its admin.kubeconfig will do)")
       ->required()
       ->check(CLI::ExistingFile);

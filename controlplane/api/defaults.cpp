@@ -1,6 +1,7 @@
 // Defaults from k8s.io/kubernetes pkg/apis/*/v1/defaults.go; checks from pkg/apis/*/validation.
 #include "controlplane/api/defaults.h"
 
+#include <algorithm>
 #include <regex>
 #include <string>
 #include <vector>
@@ -166,7 +167,30 @@ void check_service(const json& object, Errors& errors) {
     errors.add("spec.sessionAffinityConfig.clientIP.timeoutSeconds", "Invalid value: " + timeout.dump() + ": must be greater than 0 and less than 86400");
 }
 
+// spec.finalizers of a Namespace: names, as Kubernetes' ValidateNamespace checks them.
+void check_namespace(const json& object, Errors& errors) {
+  const json spec = object.value("spec", json::object());
+  if (!spec.is_object() || !spec.contains("finalizers") || spec["finalizers"].is_null()) return;
+  const json& finalizers = spec["finalizers"];
+  if (!finalizers.is_array()) return errors.add("spec.finalizers", "Invalid value: must be a list of names");
+  for (std::size_t i = 0; i < finalizers.size(); ++i)
+    if (!finalizers[i].is_string() || !valid_label_key(finalizers[i].get<std::string>()))
+      errors.add("spec.finalizers[" + std::to_string(i) + "]",
+                 "Invalid value: " + finalizers[i].dump() + ": a finalizer must be a name like 'kubernetes' or "
+                 "'example.com/cleanup'");
+}
+
 }  // namespace
+
+void prepare_for_create(const ResourceType& type, json& object) {
+  if (type.resource != "namespaces" || !object.is_object()) return;
+  object["status"] = {{"phase", "Active"}};
+  json& spec = child(object, "spec");
+  if (!spec.contains("finalizers") || !spec["finalizers"].is_array()) spec["finalizers"] = json::array();
+  json& finalizers = spec["finalizers"];
+  if (std::find(finalizers.begin(), finalizers.end(), "kubernetes") == finalizers.end())
+    finalizers.push_back("kubernetes");
+}
 
 void apply_defaults(const ResourceType& type, json& object) {
   const std::string& r = type.resource;
@@ -224,6 +248,7 @@ Status validate(const ResourceType& type, const json& object) {
   else if (r == "deployments" || r == "replicasets") check_workload(object, false, errors);
   else if (r == "replicationcontrollers") check_workload(object, true, errors);
   else if (r == "services") check_service(object, errors);
+  else if (r == "namespaces") check_namespace(object, errors);
   return errors.result(type, object);
 }
 

@@ -2,6 +2,8 @@
 // and given it back on every read.
 #include "controlplane/api/object_storage.h"
 
+#include <algorithm>
+
 #include "common/base64.h"
 #include "controlplane/api/defaults.h"
 #include "controlplane/api/object_meta.h"
@@ -29,10 +31,36 @@ Result<Revision> parse_version(const std::string& text) {
   return err("invalid resourceVersion '" + text + "': expected a number", ErrorCode::kBadRequest);
 }
 
-// `deployments.apps "web"`, `pods "web"`: how Kubernetes names an object in errors.
-std::string quoted(const ResourceType& type, const std::string& name) {
-  return type.resource + (type.group.empty() ? "" : "." + type.group) + " \"" + name + "\"";
+// The string at object[a][b], or "" when there is none.
+std::string string_at(const json& object, const char* a, const char* b) {
+  const auto outer = object.find(a);
+  if (outer == object.end() || !outer->is_object()) return "";
+  const auto inner = outer->find(b);
+  return inner != outer->end() && inner->is_string() ? inner->get<std::string>() : "";
 }
+
+// spec.finalizers of a Namespace: what must finish before a namespace being deleted goes.
+json namespace_finalizers(const json& ns) {
+  const auto spec = ns.find("spec");
+  if (spec == ns.end() || !spec->is_object()) return json::array();
+  const auto finalizers = spec->find("finalizers");
+  return finalizers != spec->end() && finalizers->is_array() ? *finalizers : json::array();
+}
+
+// A namespace being deleted: it takes no new content.
+bool terminating(const json& ns) {
+  const auto meta = ns.find("metadata");
+  return (meta != ns.end() && meta->is_object() && meta->contains("deletionTimestamp")) ||
+         string_at(ns, "status", "phase") == "Terminating";
+}
+
+// `deployments.apps`, `pods`: how Kubernetes names a resource in errors.
+std::string qualified(const ResourceType& type) {
+  return type.resource + (type.group.empty() ? "" : "." + type.group);
+}
+
+// `deployments.apps "web"`, `pods "web"`: how Kubernetes names an object in errors.
+std::string quoted(const ResourceType& type, const std::string& name) { return qualified(type) + " \"" + name + "\""; }
 
 }  // namespace
 
@@ -61,14 +89,28 @@ Error ObjectStorage::translate(const Error& e, const ResourceType& type, const s
   }
 }
 
+Status ObjectStorage::admit_create(const ResourceType& type, const std::string& ns, const std::string& name) {
+  if (!type.namespaced) return {};
+  const ResourceType& namespaces = *find_resource("", "v1", "namespaces");
+  auto found = store_.get(key(namespaces, "", ns));
+  if (!found) return translate(found.error(), namespaces, ns);
+  auto space = decode(*found);
+  if (!space) return space.error();
+  if (!terminating(*space)) return {};
+  // Named as the request named it: a name still to be generated is not in the message.
+  const std::string what = name.empty() ? qualified(type) : quoted(type, name);
+  return err(what + " is forbidden: unable to create new content in namespace " + ns +
+                 " because it is being terminated",
+             ErrorCode::kForbidden);
+}
+
 Result<json> ObjectStorage::create(const ResourceType& type, const std::string& ns, json object, bool dry_run) {
+  const std::string requested = object.is_object() ? string_at(object, "metadata", "name") : "";
   if (auto ok = check_identity(type, ns, object); !ok) return ok.error();
-  if (type.namespaced) {
-    const ResourceType* namespaces = find_resource("", "v1", "namespaces");
-    if (auto found = store_.get(key(*namespaces, "", ns)); !found) return translate(found.error(), *namespaces, ns);
-  }
+  if (auto ok = admit_create(type, ns, requested); !ok) return ok.error();
   object["apiVersion"] = type.api_version();
   object["kind"] = type.kind;
+  prepare_for_create(type, object);
   apply_defaults(type, object);
   if (auto ok = validate(type, object); !ok) return ok.error();
   stamp_created(object);
@@ -174,15 +216,25 @@ Result<json> ObjectStorage::update(const ResourceType& type, const std::string& 
   if (*version && *version != current->mod_revision) return translate(err("", ErrorCode::kConflict), type, name);
   auto old = decode(*current);
   if (!old) return old.error();
-  // The main resource cannot change status, /status nothing else.
+  // The main resource cannot change status, /status nothing else; a namespace's /finalize
+  // changes its spec.finalizers only, and nothing else does.
   if (subresource == "status") {
     json status = object.value("status", json());
     object = *old;
     object["status"] = status;
     if (status.is_null()) object.erase("status");
+  } else if (subresource == "finalize") {
+    json finalizers = object.contains("spec") && object["spec"].is_object() ? object["spec"].value("finalizers", json())
+                                                                            : json();
+    object = *old;
+    object["spec"]["finalizers"] = finalizers.is_null() ? json::array() : finalizers;
   } else if (type.has_status) {
     if (old->contains("status")) object["status"] = (*old)["status"];
     else object.erase("status");
+  }
+  if (type.resource == "namespaces" && subresource != "finalize") {
+    if (!object.contains("spec") || !object["spec"].is_object()) object["spec"] = json::object();
+    object["spec"]["finalizers"] = namespace_finalizers(*old);
   }
   object["apiVersion"] = type.api_version();
   object["kind"] = type.kind;
@@ -192,9 +244,11 @@ Result<json> ObjectStorage::update(const ResourceType& type, const std::string& 
     if (auto ok = services_.carry_over(*old, object); !ok) return ok.error();
   }
   stamp_updated(*old, object);
-  // The last finalizer of an object being deleted is gone: the deletion completes.
+  // The last finalizer of an object being deleted is gone (for a namespace, those of its spec
+  // too): the deletion completes.
   const json& meta = object["metadata"];
-  if (meta.contains("deletionTimestamp") && meta.value("finalizers", json::array()).empty()) {
+  if (meta.contains("deletionTimestamp") && meta.value("finalizers", json::array()).empty() &&
+      (type.resource != "namespaces" || namespace_finalizers(object).empty())) {
     if (dry_run) return object;
     return erase(type, ns, name, current->mod_revision);
   }
@@ -230,6 +284,15 @@ Result<json> ObjectStorage::remove(const ResourceType& type, const std::string& 
       options.precondition_resource_version != meta.value("resourceVersion", ""))
     return conflict("ResourceVersion", options.precondition_resource_version, meta.value("resourceVersion", ""));
 
+  // A namespace whose spec.finalizers remain (the namespace controller's "kubernetes": its
+  // content) is Terminating until they are gone: its /finalize then erases it.
+  const bool namespace_held = type.resource == "namespaces" && !namespace_finalizers(*object).empty();
+  if (namespace_held && meta.contains("deletionTimestamp"))
+    return err("Operation cannot be fulfilled on namespaces \"" + name +
+                   "\": The system is ensuring all content is removed from this namespace.  Upon completion, this "
+                   "namespace will automatically be purged by the system.",
+               ErrorCode::kConflict);
+
   // Foreground and orphan deletion are the garbage collector's: they finish through finalizers.
   json finalizers = meta.value("finalizers", json::array());
   auto add_finalizer = [&](const std::string& f) {
@@ -237,10 +300,11 @@ Result<json> ObjectStorage::remove(const ResourceType& type, const std::string& 
   };
   if (options.propagation_policy == "Foreground") add_finalizer("foregroundDeletion");
   if (options.propagation_policy == "Orphan") add_finalizer("orphan");
-  if (!finalizers.empty()) {
+  if (!finalizers.empty() || namespace_held) {
     if (!meta.contains("deletionTimestamp")) meta["deletionTimestamp"] = now_rfc3339();
     meta["deletionGracePeriodSeconds"] = 0;
-    meta["finalizers"] = finalizers;
+    if (!finalizers.empty()) meta["finalizers"] = finalizers;
+    if (type.resource == "namespaces") (*object)["status"]["phase"] = "Terminating";
     meta.erase("resourceVersion");
     return write_update(type, ns, name, *object, current->mod_revision, options.dry_run);
   }

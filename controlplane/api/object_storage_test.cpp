@@ -47,7 +47,7 @@ struct Fixture {
   }
 };
 
-TEST_CASE("create stamps metadata; get returns the object; names are checked", "[api][storage]") {
+TEST_CASE("create stamps metadata, get returns the object, names are checked", "[api][storage]") {
   Fixture f;
   const json created = must(f.objects.create(type("pods"), "default", pod("web"), false));
   const json& meta = created["metadata"];
@@ -173,7 +173,7 @@ TEST_CASE("lists filter by label and field, page with limit and continue, and re
   failure(f.objects.list(type("pods"), "default", bad), ErrorCode::kBadRequest);
 }
 
-TEST_CASE("delete removes, or waits for finalizers; preconditions are checked", "[api][storage]") {
+TEST_CASE("delete removes, or waits for finalizers, preconditions are checked", "[api][storage]") {
   Fixture f;
   const json web = must(f.objects.create(type("pods"), "default", pod("web"), false));
   DeleteOptions wrong_uid;
@@ -204,7 +204,7 @@ TEST_CASE("delete removes, or waits for finalizers; preconditions are checked", 
   CHECK(fg["metadata"]["finalizers"] == json{"foregroundDeletion"});
 }
 
-TEST_CASE("the cluster's own namespaces cannot be deleted; others can", "[api][storage]") {
+TEST_CASE("the cluster's own namespaces cannot be deleted, others can", "[api][storage]") {
   Fixture f;
   must(f.objects.create(type("namespaces"), "", json{{"metadata", {{"name", "kube-system"}}}}, false));
   for (const char* name : {"default", "kube-system", "kube-public"}) {
@@ -214,7 +214,111 @@ TEST_CASE("the cluster's own namespaces cannot be deleted; others can", "[api][s
   }
   must(f.objects.get(type("namespaces"), "", "default"));
   must(f.objects.remove(type("namespaces"), "", "prod", {}));
+  CHECK(must(f.objects.get(type("namespaces"), "", "prod"))["status"]["phase"] == "Terminating");
+}
+
+TEST_CASE("a namespace is created Active with the kubernetes finalizer, which only /finalize changes",
+          "[api][storage][namespaces]") {
+  Fixture f;
+  json given = {{"metadata", {{"name", "team"}}},
+                {"spec", {{"finalizers", {"example.com/audit"}}}},
+                {"status", {{"phase", "Terminating"}}}};
+  const json team = must(f.objects.create(type("namespaces"), "", given, false));
+  CHECK(team["spec"]["finalizers"] == json{"example.com/audit", "kubernetes"});
+  CHECK(team["status"]["phase"] == "Active");
+  CHECK(must(f.objects.get(type("namespaces"), "", "default"))["spec"]["finalizers"] == json{"kubernetes"});
+
+  json relabel = team;
+  relabel["metadata"]["labels"]["team"] = "a";
+  relabel["spec"]["finalizers"] = json::array();  // ignored: not through /finalize
+  const json relabelled = must(f.objects.update(type("namespaces"), "", "team", relabel, "", false));
+  CHECK(relabelled["spec"]["finalizers"] == json{"example.com/audit", "kubernetes"});
+  CHECK(relabelled["metadata"]["labels"]["team"] == "a");
+
+  json finalize = relabelled;
+  finalize["metadata"]["labels"]["team"] = "ignored";  // /finalize changes spec.finalizers only
+  finalize["spec"]["finalizers"] = {"kubernetes"};
+  const json finalized = must(f.objects.update(type("namespaces"), "", "team", finalize, "finalize", false));
+  CHECK(finalized["spec"]["finalizers"] == json{"kubernetes"});
+  CHECK(finalized["metadata"]["labels"]["team"] == "a");
+  // Conditional on the body's resourceVersion, as every PUT.
+  CHECK(failure(f.objects.update(type("namespaces"), "", "team", finalize, "finalize", false), ErrorCode::kConflict)
+            .starts_with("Operation cannot be fulfilled on namespaces \"team\""));
+
+  json bad = must(f.objects.get(type("namespaces"), "", "team"));
+  bad["spec"]["finalizers"] = {"not a name"};
+  CHECK(failure(f.objects.update(type("namespaces"), "", "team", bad, "finalize", false), ErrorCode::kInvalid)
+            .starts_with("Namespace \"team\" is invalid: spec.finalizers[0]: Invalid value"));
+}
+
+TEST_CASE("deleting a namespace terminates it until its finalizers are gone, creates in it are refused",
+          "[api][storage][namespaces]") {
+  Fixture f;
+  must(f.objects.create(type("pods"), "prod", pod("web"), false));
+  const json marked = must(f.objects.remove(type("namespaces"), "", "prod", {}));
+  CHECK(marked["status"]["phase"] == "Terminating");
+  CHECK(marked["metadata"].contains("deletionTimestamp"));
+  CHECK(marked["spec"]["finalizers"] == json{"kubernetes"});
+
+  struct Refusal {
+    const char* what;
+    std::string ns;
+    json object;
+    ErrorCode code;
+    std::string message;
+  };
+  json generated = pod("");
+  generated["metadata"]["generateName"] = "web-";
+  const std::vector<Refusal> refusals = {
+      {"a pod in a terminating namespace", "prod", pod("db"), ErrorCode::kForbidden,
+       "pods \"db\" is forbidden: unable to create new content in namespace prod because it is being terminated"},
+      {"a generated name is not named", "prod", generated, ErrorCode::kForbidden,
+       "pods is forbidden: unable to create new content in namespace prod because it is being terminated"},
+      {"an apps type", "prod", json{{"metadata", {{"name", "rs"}}}}, ErrorCode::kForbidden,
+       "replicasets.apps \"rs\" is forbidden: unable to create new content in namespace prod because it is being "
+       "terminated"},
+      {"a namespace that does not exist", "nope", pod("db"), ErrorCode::kNotFound, "namespaces \"nope\" not found"},
+  };
+  for (const auto& r : refusals) {
+    INFO(r.what);
+    const ResourceType& t = r.message.starts_with("replicasets") ? type("replicasets", "apps") : type("pods");
+    CHECK(failure(f.objects.create(t, r.ns, r.object, false), r.code) == r.message);
+    CHECK(failure(f.objects.create(t, r.ns, r.object, true), r.code) == r.message);  // dry runs too
+  }
+
+  // What is in it can still change and go.
+  json relabel = must(f.objects.get(type("pods"), "prod", "web"));
+  relabel["metadata"]["labels"]["app"] = "web";
+  must(f.objects.update(type("pods"), "prod", "web", relabel, "", false));
+  // Deleting it again changes nothing, in Kubernetes' words.
+  CHECK(failure(f.objects.remove(type("namespaces"), "", "prod", {}), ErrorCode::kConflict) ==
+        "Operation cannot be fulfilled on namespaces \"prod\": The system is ensuring all content is removed from "
+        "this namespace.  Upon completion, this namespace will automatically be purged by the system.");
+  must(f.objects.remove(type("pods"), "prod", "web", {}));
+
+  // Its last finalizer removed through /finalize, it goes; one of metadata.finalizers holds it.
+  must(f.objects.create(type("namespaces"), "", json{{"metadata", {{"name", "held"}, {"finalizers", {"x.io/y"}}}}},
+                        false));
+  must(f.objects.remove(type("namespaces"), "", "held", {}));
+  for (const char* name : {"prod", "held"}) {
+    json done = must(f.objects.get(type("namespaces"), "", name));
+    done["spec"]["finalizers"] = json::array();
+    must(f.objects.update(type("namespaces"), "", name, done, "finalize", false));
+  }
   failure(f.objects.get(type("namespaces"), "", "prod"), ErrorCode::kNotFound);
+  json held = must(f.objects.get(type("namespaces"), "", "held"));
+  CHECK(held["status"]["phase"] == "Terminating");
+  held["metadata"]["finalizers"] = json::array();
+  must(f.objects.update(type("namespaces"), "", "held", held, "", false));
+  failure(f.objects.get(type("namespaces"), "", "held"), ErrorCode::kNotFound);
+
+  // A namespace without spec.finalizers goes at once.
+  must(f.objects.create(type("namespaces"), "", json{{"metadata", {{"name", "bare"}}}}, false));
+  json bare = must(f.objects.get(type("namespaces"), "", "bare"));
+  bare["spec"]["finalizers"] = json::array();
+  must(f.objects.update(type("namespaces"), "", "bare", bare, "finalize", false));
+  must(f.objects.remove(type("namespaces"), "", "bare", {}));
+  failure(f.objects.get(type("namespaces"), "", "bare"), ErrorCode::kNotFound);
 }
 
 }  // namespace

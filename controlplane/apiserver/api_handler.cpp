@@ -62,6 +62,28 @@ Response error_response(const Error& e) {
   return server::status_response(500, "InternalError", e.message);
 }
 
+// A create refused because its namespace is being terminated (the only 403 of a create), with
+// the details kube-apiserver's NamespaceLifecycle admission gives it: controllers test for the
+// cause (client-go's HasStatusCause(err, NamespaceTerminatingCause)) to stop creating quietly.
+Response create_forbidden(const Error& e, const api::ResourceType& type, const std::string& ns,
+                          const std::string& name) {
+  json details = {{"kind", type.resource},
+                  {"causes",
+                   {{{"reason", "NamespaceTerminating"},
+                     {"message", "namespace " + ns + " is being terminated"},
+                     {"field", "metadata.namespace"}}}}};
+  if (!name.empty()) details["name"] = name;
+  if (!type.group.empty()) details["group"] = type.group;
+  return json_response(403, {{"kind", "Status"},
+                             {"apiVersion", "v1"},
+                             {"metadata", json::object()},
+                             {"status", "Failure"},
+                             {"message", e.message},
+                             {"reason", "Forbidden"},
+                             {"details", details},
+                             {"code", 403}});
+}
+
 Response success_status(int code) {
   return json_response(code, {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()},
                               {"status", "Success"}, {"code", code}});
@@ -280,7 +302,13 @@ Response ApiHandler::handle_resource(const Request& r, const api::ResourcePath& 
     if (!body) return error_response(body.error());
     auto warnings = check_body(r, type, *body);
     if (!warnings) return error_response(warnings.error());
-    return with_warnings(reply(201, objects_.create(type, p.ns, std::move(*body), dry_run(r))), *warnings);
+    std::string name;  // as the request gave it: "" when it is to be generated
+    if (auto meta = body->find("metadata"); meta != body->end() && meta->is_object())
+      if (auto given = meta->find("name"); given != meta->end() && given->is_string()) name = *given;
+    auto created = objects_.create(type, p.ns, std::move(*body), dry_run(r));
+    if (!created && created.error().code == ErrorCode::kForbidden)
+      return create_forbidden(created.error(), type, p.ns, name);
+    return with_warnings(reply(201, std::move(created)), *warnings);
   }
 
   if (p.name.empty() && r.method != "DELETE")

@@ -1,7 +1,7 @@
 // ApiHandler: the apiserver's REST surface on top of ObjectStorage. Routes discovery and
-// resource requests (get, list, watch, create, update, patch, delete, and the status, scale
-// and binding subresources), turns errors into Status bodies, and lists as Tables when kubectl
-// asks for them.
+// resource requests (get, list, watch, create, update, patch, delete, and the status, scale,
+// binding and namespace finalize subresources), turns errors into Status bodies, and lists as
+// Tables when kubectl asks for them.
 #pragma once
 
 #include <chrono>

@@ -279,7 +279,7 @@ TEST_CASE("a bad timeoutSeconds is a 400", "[apiserver]") {
   }
 }
 
-TEST_CASE("create and update take JSON, YAML and protobuf bodies; others are a 400 that names what it takes",
+TEST_CASE("create and update take JSON, YAML and protobuf bodies, others are a 400 that names what it takes",
           "[apiserver]") {
   struct Case {
     const char* name;
@@ -322,6 +322,49 @@ TEST_CASE("create and update take JSON, YAML and protobuf bodies; others are a 4
       CHECK(body["message"].get<std::string>().find(c.says) != std::string::npos);
     }
   }
+}
+
+TEST_CASE("a namespace being deleted refuses new content with Kubernetes' 403, and goes once finalized",
+          "[apiserver][namespaces]") {
+  Server s;
+  auto status_of = [](const FakeReply& r) {
+    REQUIRE(r.response);
+    INFO(r.response->body);
+    return json::parse(r.response->body);
+  };
+  REQUIRE(s.serve("POST", "/api/v1/namespaces", {}, R"({"metadata":{"name":"team"}})").response->status == 201);
+  FakeReply deleted = s.serve("DELETE", "/api/v1/namespaces/team", {});
+  CHECK(deleted.response->status == 200);
+  CHECK(status_of(deleted)["status"]["phase"] == "Terminating");
+
+  const std::string pod = R"({"metadata":{"name":"web"},"spec":{"containers":[{"name":"c","image":"busybox"}]}})";
+  FakeReply refused = s.serve("POST", "/api/v1/namespaces/team/pods", {}, pod);
+  CHECK(refused.response->status == 403);
+  CHECK(status_of(refused) ==
+        json{{"kind", "Status"},
+             {"apiVersion", "v1"},
+             {"metadata", json::object()},
+             {"status", "Failure"},
+             {"message", "pods \"web\" is forbidden: unable to create new content in namespace team because it is "
+                         "being terminated"},
+             {"reason", "Forbidden"},
+             {"details",
+              {{"name", "web"},
+               {"kind", "pods"},
+               {"causes",
+                {{{"reason", "NamespaceTerminating"},
+                  {"message", "namespace team is being terminated"},
+                  {"field", "metadata.namespace"}}}}}},
+             {"code", 403}});
+  FakeReply missing = s.serve("POST", "/api/v1/namespaces/nope/pods", {}, pod);
+  CHECK(missing.response->status == 404);
+  CHECK(status_of(missing)["message"] == "namespaces \"nope\" not found");
+
+  json team = status_of(s.serve("GET", "/api/v1/namespaces/team", {}));
+  team["spec"]["finalizers"] = json::array();
+  FakeReply finalized = s.serve("PUT", "/api/v1/namespaces/team/finalize", {}, team.dump());
+  CHECK(finalized.response->status == 200);
+  CHECK(s.serve("GET", "/api/v1/namespaces/team", {}).response->status == 404);
 }
 
 }  // namespace xebec::apiserver

@@ -20,18 +20,24 @@ ControllerManager::ControllerManager(client::ApiClient& client, ControllerManage
       replication_controllers_(client, type("", "replicationcontrollers")),
       deployments_(client, type("apps", "deployments")),
       nodes_(client, type("", "nodes")),
+      namespaces_(client, type("", "namespaces")),
       replica_set_(client, replica_sets_, pods_, type("apps", "replicasets"), events_),
       replication_controller_(client, replication_controllers_, pods_, type("", "replicationcontrollers"), events_),
       endpoints_controller_(client, services_, pods_, endpoints_),
       deployment_(client, deployments_, replica_sets_, pods_, events_),
-      node_lifecycle_(client, nodes_, pods_, options.node_lifecycle) {}
+      node_lifecycle_(client, nodes_, pods_, options.node_lifecycle),
+      namespace_(client, namespaces_),
+      // Every type whose objects may have owners.
+      garbage_collector_(client, {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_,
+                                  &deployments_, &nodes_}) {}
 
 ControllerManager::~ControllerManager() {
   for (auto* informer : informers()) informer->stop();
 }
 
 std::vector<client::Informer*> ControllerManager::informers() {
-  return {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_, &deployments_, &nodes_};
+  return {&pods_, &services_, &endpoints_, &replica_sets_, &replication_controllers_, &deployments_, &nodes_,
+          &namespaces_};
 }
 
 void ControllerManager::start() {
@@ -41,6 +47,8 @@ void ControllerManager::start() {
   endpoints_controller_.start(options_.workers);
   deployment_.start(options_.workers);
   node_lifecycle_.start(options_.workers);
+  namespace_.start(options_.workers);
+  garbage_collector_.start(options_.workers);
 }
 
 bool ControllerManager::wait_for_sync(std::chrono::milliseconds timeout) {

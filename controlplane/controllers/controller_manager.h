@@ -10,6 +10,8 @@
 #include "controlplane/client/informer.h"
 #include "controlplane/controllers/deployment.h"
 #include "controlplane/controllers/endpoints.h"
+#include "controlplane/controllers/garbage_collector.h"
+#include "controlplane/controllers/namespace.h"
 #include "controlplane/controllers/node_lifecycle.h"
 #include "controlplane/controllers/replica_set.h"
 
@@ -38,11 +40,13 @@ class ControllerManager {
   const ControllerManagerOptions options_;
   client::EventRecorder events_;
   // Informers before the controllers: the controllers register with them, and go before them.
-  client::Informer pods_, services_, endpoints_, replica_sets_, replication_controllers_, deployments_, nodes_;
+  client::Informer pods_, services_, endpoints_, replica_sets_, replication_controllers_, deployments_, nodes_, namespaces_;
   ReplicaSetController replica_set_, replication_controller_;
   EndpointsController endpoints_controller_;
   DeploymentController deployment_;
   NodeLifecycleController node_lifecycle_;
+  NamespaceController namespace_;
+  GarbageCollector garbage_collector_;
 };
 
 }  // namespace xebec::controllers

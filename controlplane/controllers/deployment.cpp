@@ -210,6 +210,7 @@ Status DeploymentController::sync(const std::string& key) {
 Result<std::vector<json>> DeploymentController::replica_sets_of(const json& deployment) {
   const auto selector = selector_of(deployment);
   const std::string ns = ns_of(deployment), uid = uid_of(deployment);
+  const bool being_deleted = at(deployment, "metadata").contains("deletionTimestamp");
   std::vector<json> owned;
   for (const auto& rs : replica_sets_.list()) {
     if (ns_of(*rs) != ns) continue;
@@ -218,9 +219,11 @@ Result<std::vector<json>> DeploymentController::replica_sets_of(const json& depl
       if (controller->value("uid", "") == uid) owned.push_back(*rs);
       continue;
     }
-    if (!selector->matches(at(at(*rs, "metadata"), "labels")) || at(*rs, "metadata").contains("deletionTimestamp"))
+    // An orphan the selector matches is adopted, unless either is going (a Deployment deleted
+    // with --cascade=orphan has just let it go).
+    if (being_deleted || !selector->matches(at(at(*rs, "metadata"), "labels")) ||
+        at(*rs, "metadata").contains("deletionTimestamp"))
       continue;
-    // An orphan the selector matches: adopt it, if it is still the one seen.
     json patch = {{"metadata", {{"ownerReferences", {controller_reference(deployment)}}, {"uid", uid_of(*rs)}}}};
     auto adopted = client_.patch(replica_sets_type(), ns, name_of(*rs), client::PatchType::kStrategic, patch);
     if (adopted)

@@ -358,4 +358,27 @@ TEST_CASE("a Deployment adopts a ReplicaSet its selector matches", "[controllers
   CHECK(sets.contains("web-manual"));  // its template is the Deployment's: it is the current one
 }
 
+TEST_CASE("a Deployment being deleted adopts nothing (what --cascade=orphan lets go stays free)",
+          "[controllers][deployment]") {
+  Harness h;
+  json d = deployment("web", 1);
+  d["metadata"]["finalizers"] = {"example.com/hold"};  // keeps it, deleted, for the test
+  must(h.api.create(deployments_type(), "default", d));
+  eventually("rolled out", [&] { return h.rolled_out("web"); });
+  must(h.api.remove(deployments_type(), "default", "web"));
+  eventually("the deletion in the cache", [&] {
+    const client::ObjectPtr cached = h.deployments.get("default/web");
+    return cached && (*cached)["metadata"].contains("deletionTimestamp");
+  });
+  json rs = {{"apiVersion", "apps/v1"},
+             {"kind", "ReplicaSet"},
+             {"metadata", {{"name", "stray"}, {"labels", {{"app", "web"}}}}},
+             {"spec", {{"replicas", 0}, {"selector", d["spec"]["selector"]}, {"template", d["spec"]["template"]}}}};
+  must(h.api.create(rs_type(), "default", rs));
+  std::this_thread::sleep_for(500ms);
+  CHECK_FALSE(must(h.api.get(rs_type(), "default", "stray"))["metadata"].contains("ownerReferences"));
+  must(h.api.patch(deployments_type(), "default", "web", client::PatchType::kMerge,
+                   {{"metadata", {{"finalizers", nullptr}}}}));
+}
+
 }  // namespace xebec::controllers

@@ -14,46 +14,7 @@ set -euo pipefail
 XEBEC=${1:?usage: $0 XEBEC_BINARY sqlite|etcd}
 STORE=${2:?usage: $0 XEBEC_BINARY sqlite|etcd}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d /tmp/xebec-e2e-XXXXXX)
-PIDS=()
-
-cleanup() {
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	echo "--- apiserver log:" >&2
-	cat "$WORK/apiserver.log" >&2 || true
-	exit 1
-}
-
-# expect WHAT EXPECTED ACTUAL
-expect() {
-	[[ "$3" == "$2" ]] || fail "$1: expected '$2', got '$3'"
-	echo "ok: $1"
-}
-
-# expect_match WHAT REGEX TEXT
-expect_match() {
-	[[ "$3" =~ $2 ]] || fail "$1: '$3' does not match /$2/"
-	echo "ok: $1"
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_for() { # wait_for WHAT COMMAND...
-	local what=$1
-	shift
-	for _ in $(seq 1 100); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.1
-	done
-	fail "$what did not come up"
-}
+source "$REPO/tests/e2e/lib.sh"
 
 store_flags=(--store sqlite)
 if [[ $STORE == etcd ]]; then
@@ -68,12 +29,8 @@ if [[ $STORE == etcd ]]; then
 	store_flags=(--store etcd --etcd-endpoints "http://127.0.0.1:$client")
 fi
 
-port=$(free_port)
-"$XEBEC" apiserver --data-dir "$WORK/data" --listen "127.0.0.1:$port" "${store_flags[@]}" >"$WORK/apiserver.log" 2>&1 &
-PIDS+=($!)
-export KUBECONFIG="$WORK/data/admin.kubeconfig"
-wait_for "the apiserver" kubectl get --raw /readyz
-export KUBECACHEDIR="$WORK/kube-cache"
+start_apiserver "$XEBEC" "${store_flags[@]}"
+port=$PORT
 
 # Unauthenticated requests are refused.
 code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/api/v1/namespaces")
@@ -160,7 +117,10 @@ code=$(curl -sk -o "$WORK/yaml.out" -w '%{http_code}' -X POST -H "Authorization:
 expect "a YAML body: 201" 201 "$code"
 expect "the YAML pod" "two" "$(kubectl get pod two -n team-a -o jsonpath='{.metadata.name}')"
 kubectl delete -n team-a deploy/api svc/api pod/one pod/two >/dev/null
-expect "delete namespace" 'namespace "team-a" deleted' "$(kubectl delete namespace team-a)"
+# Deleting a namespace marks it Terminating; the controller-manager (started below) empties it
+# and removes it.
+expect "delete namespace" 'namespace "team-a" deleted' "$(kubectl delete namespace team-a --wait=false)"
+expect "terminating" "Terminating" "$(kubectl get namespace team-a -o jsonpath='{.status.phase}')"
 if out=$(kubectl delete namespace default 2>&1); then fail "the default namespace was deleted"; fi
 expect_match "the default namespace stays: 403" 'namespaces "default" is forbidden: this namespace may not be deleted' "$out"
 
@@ -234,6 +194,7 @@ kubectl delete svc echo >/dev/null
 kubectl delete pods -l app=echo >/dev/null
 
 kubectl delete node n1 n2 >/dev/null
+wait_for "the terminating namespace to go" bash -c '! kubectl get namespace team-a'
 
 # delete
 expect "delete" 'deployment.apps "web" deleted' "$(kubectl delete deploy web)"

@@ -42,7 +42,7 @@ TEST_CASE("apply creates, updates, leaves unchanged and prunes") {
   CHECK(now->front().spec.backends.size() == 1);
 }
 
-TEST_CASE("a NodePort belongs to one service; a failed apply changes nothing") {
+TEST_CASE("a NodePort belongs to one service, a failed apply changes nothing") {
   FakeLoadBalancer lb;
   REQUIRE(lb.apply({svc("10.96.0.1:80/tcp", {}, 30080)}, false).ok());
   auto clash = lb.apply({svc("10.96.0.2:80/tcp", {"10.244.1.1:80"}), svc("10.96.0.3:80/tcp", {}, 30080)}, false);

@@ -50,7 +50,7 @@ TEST_CASE("services get distinct ClusterIPs and NodePorts from their ranges", "[
   CHECK(ports.size() == 100);
 }
 
-TEST_CASE("a requested address or port is reserved once; release frees it", "[api][allocator]") {
+TEST_CASE("a requested address or port is reserved once, release frees it", "[api][allocator]") {
   xebec::store::MemoryStore store;
   ServiceAllocator alloc(store);
   json a = service("a", "NodePort");
@@ -80,7 +80,7 @@ TEST_CASE("a requested address or port is reserved once; release frees it", "[ap
   CHECK(alloc.allocate(c).ok());
 }
 
-TEST_CASE("a full range says so; updates keep the address and NodePorts", "[api][allocator]") {
+TEST_CASE("a full range says so, updates keep the address and NodePorts", "[api][allocator]") {
   xebec::store::MemoryStore store;
   ServiceAllocator small(store, "10.97.0.0/29", 30000, 30001);  // 5 usable addresses, 2 ports
   for (int i = 0; i < 5; ++i) {

@@ -141,7 +141,7 @@ TEST_CASE("required anti-affinity puts replicas on distinct nodes, and a fourth 
         "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules.");
 }
 
-TEST_CASE("required pod affinity follows its group's zone; the first of a group may go anywhere", "[scheduler]") {
+TEST_CASE("required pod affinity follows its group's zone, the first of a group may go anywhere", "[scheduler]") {
   World w({node("a", "4", "8Gi", {{"zone", "z1"}}), node("b", "4", "8Gi", {{"zone", "z2"}}),
            node("c", "4", "8Gi", {{"zone", "z2"}})});
   w.run("db", "b", "", {{"app", "db"}});
@@ -208,7 +208,7 @@ TEST_CASE("a node's pod count is a limit too", "[scheduler]") {
   CHECK(w.schedule(pod("p3")).node == "a");
 }
 
-TEST_CASE("pods placed before their node arrives join it; a removed node's pods wait for it", "[scheduler]") {
+TEST_CASE("pods placed before their node arrives join it, a removed node's pods wait for it", "[scheduler]") {
   World w(std::vector<json>{});
   w.run("early", "late-node", "3");
   CHECK(w.schedule(pod("p")).reason == "0/0 nodes are available: no nodes registered.");

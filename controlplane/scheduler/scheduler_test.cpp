@@ -96,7 +96,7 @@ TEST_CASE("the scheduler binds pods, says why one fits nowhere, and places it wh
   });
 }
 
-TEST_CASE("pods of another scheduler, and bound ones, are left alone; bound ones count", "[scheduler]") {
+TEST_CASE("pods of another scheduler, and bound ones, are left alone, bound ones count", "[scheduler]") {
   client::InProcessApiClient api;
   add_node(api, "small", "1");
   json bound = web_pod("bound", "800m");

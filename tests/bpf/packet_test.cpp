@@ -657,7 +657,7 @@ TEST_CASE("IPv4 options are kept and the L4 header behind them is rewritten", "[
   });
 }
 
-TEST_CASE("IPv4 fragments pass unchanged and are counted; DF alone is no fragment", "[bpf][packet]") {
+TEST_CASE("IPv4 fragments pass unchanged and are counted, DF alone is no fragment", "[bpf][packet]") {
   BpfInstance inst("pkt");
   apply(inst, {service("10.96.0.10:80/tcp", {"10.244.1.10:8080"}), service("10.96.0.11:53/udp", {"10.244.1.11:5353"})});
   const Addr vip_tcp = at("10.96.0.10", 80), vip_udp = at("10.96.0.11", 53);

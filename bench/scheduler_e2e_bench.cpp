@@ -135,8 +135,12 @@ int main(int argc, char** argv) {
   auto scheduler = bench::Daemon::start({XEBEC_BIN, "scheduler", "--kubeconfig", kubeconfig},
                                         (dir / "scheduler.log").string());
   if (!scheduler) fail(scheduler.error().message);
-  auto controller_manager = bench::Daemon::start({XEBEC_BIN, "controller-manager", "--kubeconfig", kubeconfig},
-                                                 (dir / "controller-manager.log").string());
+  // The nodes are API objects without kubelets to post heartbeats: a long grace period keeps
+  // the node lifecycle controller from calling them Unknown halfway through.
+  auto controller_manager =
+      bench::Daemon::start({XEBEC_BIN, "controller-manager", "--kubeconfig", kubeconfig, "--node-monitor-grace-period",
+                            "1h"},
+                           (dir / "controller-manager.log").string());
   if (!controller_manager) fail(controller_manager.error().message);
   for (const char* log : {"scheduler.log", "controller-manager.log"})
     for (int i = 0; i < 600 && !log_says((dir / log).string(), "running"); ++i)

@@ -3,9 +3,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <random>
 #include <regex>
+
+#include "common/time.h"
 
 namespace xebec::api {
 
@@ -82,14 +83,7 @@ Error invalid(const ResourceType& type, const std::string& name, const std::stri
 
 }  // namespace
 
-std::string now_rfc3339() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string now_rfc3339() { return rfc3339(std::chrono::system_clock::now()); }
 
 Status check_identity(const ResourceType& type, const std::string& request_ns, json& object) {
   if (!object.is_object()) return err("the body is not a JSON object", ErrorCode::kBadRequest);

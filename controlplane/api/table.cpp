@@ -8,6 +8,8 @@
 #include <map>
 #include <vector>
 
+#include "common/time.h"
+
 namespace xebec::api {
 
 namespace {
@@ -47,10 +49,9 @@ std::string joined(const std::vector<std::string>& parts, const std::string& non
   return out.empty() ? none : out;
 }
 
-std::time_t parse_time(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
-  return timegm(&tm);
+std::time_t parse_time(const std::string& text) {
+  const auto t = parse_rfc3339(text);
+  return t ? std::chrono::system_clock::to_time_t(*t) : 0;
 }
 
 json age(const json& o, const char* field = "creationTimestamp") {

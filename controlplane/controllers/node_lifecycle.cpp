@@ -6,10 +6,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <stop_token>
 #include <string_view>
 
+#include "common/time.h"
 #include "controlplane/client/json_field.h"
 
 namespace xebec::controllers {
@@ -17,7 +17,6 @@ namespace xebec::controllers {
 namespace {
 
 using nlohmann::json;
-using TimePoint = std::chrono::system_clock::time_point;
 
 const auto& at = client::object_field;  // a missing part reads as {}
 
@@ -29,27 +28,9 @@ const api::ResourceType& pods_type() { return *api::find_resource("", "v1", "pod
 constexpr const char* kKubeletConditions[] = {"Ready", "MemoryPressure", "DiskPressure", "PIDPressure"};
 constexpr const char* kEffects[] = {"NoSchedule", "NoExecute"};
 
-// RFC 3339 in UTC to the second, as Kubernetes writes times.
-std::string rfc3339(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// "2026-11-25T10:00:00Z", with or without fractional seconds; nullopt when it is not that.
+// A time field of an object, if it holds one.
 std::optional<TimePoint> parse_time(const json& text) {
-  if (!text.is_string()) return std::nullopt;
-  const std::string s = text.get<std::string>();
-  std::tm tm{};
-  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!rest) return std::nullopt;
-  if (*rest == '.')
-    for (++rest; *rest >= '0' && *rest <= '9';) ++rest;
-  if (std::string_view(rest) != "Z") return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return text.is_string() ? parse_rfc3339(text.get<std::string>()) : std::nullopt;
 }
 
 std::string name_of(const json& o) { return at(o, "metadata").value("name", ""); }

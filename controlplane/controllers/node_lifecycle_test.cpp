@@ -7,11 +7,11 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <ctime>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/time.h"
 #include "controlplane/client/in_process_api_client.h"
 #include "tests/support/eventually.h"
 
@@ -22,19 +22,9 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::eventually;
 using testing::must;
-using TimePoint = std::chrono::system_clock::time_point;
 
 const api::ResourceType& nodes_type() { return *api::find_resource("", "v1", "nodes"); }
 const api::ResourceType& pods_type() { return *api::find_resource("", "v1", "pods"); }
-
-std::string rfc3339(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // The time the controller sees: starts at the real time (creationTimestamps are real), whole
 // seconds, and moves only when the test says.

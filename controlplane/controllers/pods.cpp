@@ -2,7 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <ctime>
+
+#include "common/time.h"
 
 namespace xebec::controllers {
 
@@ -27,10 +28,8 @@ const json* ready_condition(const json& pod) {
 }  // namespace
 
 std::int64_t epoch_seconds(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (!end || *end != '\0') return -1;
-  return timegm(&tm);
+  const auto t = parse_rfc3339(text);
+  return t ? std::chrono::system_clock::to_time_t(*t) : -1;
 }
 
 std::int64_t now_seconds() {

@@ -19,7 +19,7 @@ EventRecorder::~EventRecorder() {
 }
 
 void EventRecorder::record(const api::ResourceType& type, const json& object, const std::string& kind,
-                           const std::string& reason, const std::string& message) {
+                           const std::string& reason, const std::string& message, const std::string& source) {
   const json& meta = object_field(object, "metadata");
   const std::string ns = meta.value("namespace", "default"), name = meta.value("name", "");
   const std::string now = api::now_rfc3339();
@@ -34,8 +34,8 @@ void EventRecorder::record(const api::ResourceType& type, const json& object, co
                 {"type", kind},
                 {"reason", reason},
                 {"message", message},
-                {"source", {{"component", component_}}},
-                {"reportingComponent", component_},
+                {"source", {{"component", source.empty() ? component_ : source}}},
+                {"reportingComponent", source.empty() ? component_ : source},
                 {"firstTimestamp", now},
                 {"lastTimestamp", now},
                 {"count", 1}};

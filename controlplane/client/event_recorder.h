@@ -28,9 +28,10 @@ class EventRecorder {
   EventRecorder& operator=(const EventRecorder&) = delete;
 
   // An event about `object` (of `type`): `kind` is "Normal" or "Warning", `reason` one
-  // CamelCase word ("ScalingReplicaSet"), `message` a sentence for people.
+  // CamelCase word ("ScalingReplicaSet"), `message` a sentence for people. `source` names
+  // the part of the component that acted ("deployment-controller"); "": the component.
   void record(const api::ResourceType& type, const nlohmann::json& object, const std::string& kind,
-              const std::string& reason, const std::string& message);
+              const std::string& reason, const std::string& message, const std::string& source = "");
 
  private:
   void write_loop();

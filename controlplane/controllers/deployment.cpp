@@ -26,6 +26,7 @@ constexpr const char* kRevision = "deployment.kubernetes.io/revision";
 constexpr const char* kDesiredReplicas = "deployment.kubernetes.io/desired-replicas";
 constexpr const char* kMaxReplicas = "deployment.kubernetes.io/max-replicas";
 constexpr const char* kHashLabel = "pod-template-hash";
+constexpr const char* kSource = "deployment-controller";  // what its events say they come from
 
 // Deployment annotations that are not copied to its ReplicaSets: they describe the Deployment.
 bool own_annotation(const std::string& key) {
@@ -185,7 +186,7 @@ Status DeploymentController::sync(const std::string& key) {
   family.deployment = *deployment;
   auto limits = rollout::limits(at(*deployment, "spec"));
   if (!limits) {
-    events_.record(deployments_type(), *deployment, "Warning", "InvalidStrategy", limits.error().message);
+    events_.record(deployments_type(), *deployment, "Warning", "InvalidStrategy", limits.error().message, kSource);
     return {};  // until the spec changes
   }
   family.limits = *limits;
@@ -328,7 +329,7 @@ Status DeploymentController::create_current(Family& family) {
   family.created = true;
   if (replicas > 0)
     events_.record(deployments_type(), d, "Normal", "ScalingReplicaSet",
-                   "Scaled up replica set " + name_of(rs) + " from 0 to " + std::to_string(replicas));
+                   "Scaled up replica set " + name_of(rs) + " from 0 to " + std::to_string(replicas), kSource);
   return set_revision(family, annotation(*family.current, kRevision));
 }
 
@@ -412,7 +413,7 @@ Result<bool> DeploymentController::scale(const Family& family, json& rs, std::in
   if (before != replicas)
     events_.record(deployments_type(), family.deployment, "Normal", "ScalingReplicaSet",
                    std::string("Scaled ") + (replicas > before ? "up" : "down") + " replica set " + name_of(rs) +
-                       " from " + std::to_string(before) + " to " + std::to_string(replicas));
+                       " from " + std::to_string(before) + " to " + std::to_string(replicas), kSource);
   return true;
 }
 

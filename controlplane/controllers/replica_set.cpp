@@ -47,6 +47,10 @@ bool deleted_before(const json& a, const json& b) {
 
 }  // namespace
 
+std::string ReplicaSetController::source() const {
+  return type_.group.empty() ? "replication-controller" : "replicaset-controller";
+}
+
 ReplicaSetController::ReplicaSetController(client::ApiClient& client, client::Informer& owners,
                                            client::Informer& pods, const api::ResourceType& type,
                                            client::EventRecorder& events)
@@ -153,10 +157,11 @@ Status ReplicaSetController::scale(const json& owner, const std::string& key, co
       if (!created) {
         // What was not created will not be seen either.
         for (int left = creates - i; left > 0; --left) expectations_.created(key);
-        events_.record(type_, owner, "Warning", "FailedCreate", "Error creating: " + created.error().message);
+        events_.record(type_, owner, "Warning", "FailedCreate", "Error creating: " + created.error().message,
+                       source());
         return created.error();
       }
-      events_.record(type_, owner, "Normal", "SuccessfulCreate", "Created pod: " + name_of(*created));
+      events_.record(type_, owner, "Normal", "SuccessfulCreate", "Created pod: " + name_of(*created), source());
     }
     return {};
   }
@@ -171,7 +176,7 @@ Status ReplicaSetController::scale(const json& owner, const std::string& key, co
         if (gone.error().code != ErrorCode::kNotFound) return gone.error();
         continue;
       }
-      events_.record(type_, owner, "Normal", "SuccessfulDelete", "Deleted pod: " + name_of(pod));
+      events_.record(type_, owner, "Normal", "SuccessfulDelete", "Deleted pod: " + name_of(pod), source());
     }
   }
   return {};

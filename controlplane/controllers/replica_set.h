@@ -38,6 +38,7 @@ class ReplicaSetController {
   Status scale(const nlohmann::json& owner, const std::string& key, const std::vector<nlohmann::json>& active,
                std::int64_t replicas);
   Status write_status(const nlohmann::json& owner, const std::vector<nlohmann::json>& active);
+  std::string source() const;  // what its events say they come from
 
   client::ApiClient& client_;
   client::Informer& owners_;

@@ -85,7 +85,7 @@ expect "then it rolls" "nginx:1.27" "$(pods_of web | awk '{print $3}' | sort -u)
 events=$(kubectl get events)
 expect_match "ScalingReplicaSet events" 'Normal +ScalingReplicaSet +deployment/web +Scaled up replica set web-[a-z0-9]+ from 0 to 1' "$events"
 expect_match "SuccessfulCreate events" 'Normal +SuccessfulCreate +replicaset/web-[a-z0-9]+ +Created pod: web-' "$events"
-expect_match "describe deployment shows them" 'ScalingReplicaSet +[0-9a-z]+ +controller-manager +Scaled down replica set' \
+expect_match "describe deployment shows them" 'ScalingReplicaSet +[0-9a-z]+ +deployment-controller +Scaled down replica set' \
 	"$(kubectl describe deployment web)"
 
 # A node whose kubelet stops goes NotReady; its pods are evicted and made again elsewhere.

@@ -62,6 +62,13 @@ std::string qualified(const ResourceType& type) {
 // `deployments.apps "web"`, `pods "web"`: how Kubernetes names an object in errors.
 std::string quoted(const ResourceType& type, const std::string& name) { return qualified(type) + " \"" + name + "\""; }
 
+// An object just written as `kv`, as decode(kv) would give it back, without parsing the text it
+// was written as: the object itself with the revision the write got.
+json stored(json object, const store::KeyValue& kv) {
+  object["metadata"]["resourceVersion"] = std::to_string(kv.mod_revision);
+  return object;
+}
+
 }  // namespace
 
 std::string ObjectStorage::key(const ResourceType& type, const std::string& ns, const std::string& name) {
@@ -128,7 +135,7 @@ Result<json> ObjectStorage::create(const ResourceType& type, const std::string& 
     if (service) services_.release(object);
     return translate(kv.error(), type, name);
   }
-  return decode(*kv);
+  return stored(std::move(object), *kv);
 }
 
 Result<json> ObjectStorage::get(const ResourceType& type, const std::string& ns, const std::string& name) {
@@ -192,11 +199,11 @@ Result<json> ObjectStorage::list(const ResourceType& type, const std::string& ns
 }
 
 Result<json> ObjectStorage::write_update(const ResourceType& type, const std::string& ns, const std::string& name,
-                                         const json& object, Revision expected, bool dry_run) {
+                                         json object, Revision expected, bool dry_run) {
   if (dry_run) return object;
   auto kv = store_.update(key(type, ns, name), object.dump(), expected);
   if (!kv) return translate(kv.error(), type, name);
-  return decode(*kv);
+  return stored(std::move(object), *kv);
 }
 
 Result<json> ObjectStorage::update(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -252,7 +259,7 @@ Result<json> ObjectStorage::update(const ResourceType& type, const std::string& 
     if (dry_run) return object;
     return erase(type, ns, name, current->mod_revision);
   }
-  return write_update(type, ns, name, object, current->mod_revision, dry_run);
+  return write_update(type, ns, name, std::move(object), current->mod_revision, dry_run);
 }
 
 Result<json> ObjectStorage::erase(const ResourceType& type, const std::string& ns, const std::string& name,
@@ -306,7 +313,7 @@ Result<json> ObjectStorage::remove(const ResourceType& type, const std::string& 
     if (!finalizers.empty()) meta["finalizers"] = finalizers;
     if (type.resource == "namespaces") (*object)["status"]["phase"] = "Terminating";
     meta.erase("resourceVersion");
-    return write_update(type, ns, name, *object, current->mod_revision, options.dry_run);
+    return write_update(type, ns, name, std::move(*object), current->mod_revision, options.dry_run);
   }
   if (options.dry_run) return object;
   return erase(type, ns, name, current->mod_revision);

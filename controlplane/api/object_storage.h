@@ -66,7 +66,7 @@ class ObjectStorage {
 
  private:
   Result<nlohmann::json> write_update(const ResourceType& type, const std::string& ns, const std::string& name,
-                                      const nlohmann::json& object, store::Revision expected, bool dry_run);
+                                      nlohmann::json object, store::Revision expected, bool dry_run);
   Error translate(const Error& e, const ResourceType& type, const std::string& name) const;
   // Removes the object from the store, and what it held (a Service's addresses and ports).
   Result<nlohmann::json> erase(const ResourceType& type, const std::string& ns, const std::string& name,

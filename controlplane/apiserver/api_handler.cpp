@@ -42,9 +42,10 @@ std::optional<std::int64_t> non_negative(const std::string& text) {
   return value;
 }
 
-Response json_response(int code, const json& body) {
-  return Response{code, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
-}
+// JSON text as the apiserver sends it: compact, invalid UTF-8 replaced rather than refused.
+std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+Response json_response(int code, const json& body) { return Response{code, "application/json", json_text(body), {}}; }
 
 // Kubernetes' status code and reason for each kind of error.
 Response error_response(const Error& e) {
@@ -427,23 +428,22 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
   }
 
   const std::string prefix = "/registry/" + type.resource + "/" + (p.ns.empty() ? "" : p.ns + "/");
-  auto event_line = [](const char* kind, const json& object) {
-    return json{{"type", kind}, {"object", object}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  };
   // kubectl get -w asks for Tables: each event then carries a one-row Table, the first with
-  // the column definitions.
+  // the column definitions. Other watches send the object's JSON text, encoded once for all.
   const bool table = wants_table(r);
-  auto render = [tp = &type, table, rows = row_object(r), state](const json& object) {
-    if (!table) return object;
+  auto line = [tp = &type, table, rows = row_object(r), state](const char* kind, const json& object,
+                                                               const std::string& text) {
+    if (!table) return event_line(kind, text);
     const bool first = !state->columns_sent;
     state->columns_sent = true;
-    return api::to_table(*tp, object, first, rows);
+    return event_line(kind, json_text(api::to_table(*tp, object, first, rows)));
   };
   // `matching` is then all there is
   const bool listed = query->resource_version.empty() || !query->labels.empty() || !query->fields.empty();
   auto labels = query->labels;
   auto fields = query->fields;
-  auto sink = [state, prefix, labels, fields, listed, event_line, render](Result<std::vector<store::Event>> batch) {
+  auto sink = [state, prefix, labels, fields, listed, line,
+               watched = watched_](Result<std::vector<store::Event>> batch) {
     std::lock_guard lock(state->mu);
     if (state->stream->closed()) {
       state->handle.reset();  // the client is gone (a sink may drop its own watch: store.h)
@@ -458,17 +458,19 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
     std::string out;
     for (const auto& e : *batch) {
       if (!e.kv.key.starts_with(prefix)) continue;
-      auto object = api::ObjectStorage::decode(e.kv);
-      if (!object) continue;
+      auto decoded = watched->get(e.kv);
+      if (!decoded) continue;
+      const json& object = (*decoded)->object;
+      const std::string& text = (*decoded)->text;
       const bool told = state->matching.contains(e.kv.key);
       const bool matches = e.type == store::Event::Type::kPut &&
-                           labels.matches((*object)["metadata"].value("labels", json())) && fields.matches(*object);
+                           labels.matches(object["metadata"].value("labels", json())) && fields.matches(object);
       if (matches) {
-        out += event_line(told ? "MODIFIED" : listed || e.created() ? "ADDED" : "MODIFIED", render(*object));
+        out += line(told ? "MODIFIED" : listed || e.created() ? "ADDED" : "MODIFIED", object, text);
         state->matching.insert(e.kv.key);
       } else if (told || (!listed && e.type == store::Event::Type::kDelete &&
-                          labels.matches((*object)["metadata"].value("labels", json())) && fields.matches(*object))) {
-        out += event_line("DELETED", render(*object));
+                          labels.matches(object["metadata"].value("labels", json())) && fields.matches(object))) {
+        out += line("DELETED", object, text);
         state->matching.erase(e.kv.key);
       }
     }
@@ -484,7 +486,7 @@ void ApiHandler::watch(const Request& r, const api::ResourcePath& p, server::Rep
     return reply.send(error_response(handle.error()));
   }
   state->stream = reply.start_stream(200, "application/json", {});
-  for (const auto& object : initial) state->stream->write(event_line("ADDED", render(object)));
+  for (const auto& object : initial) state->stream->write(line("ADDED", object, table ? "" : json_text(object)));
   state->handle = std::move(*handle);
   state->revision = from;
   std::lock_guard watches(watches_mu_);

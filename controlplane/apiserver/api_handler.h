@@ -14,6 +14,7 @@
 
 #include "controlplane/api/object_storage.h"
 #include "controlplane/api/request_path.h"
+#include "controlplane/apiserver/watched_objects.h"
 #include "controlplane/server/handler.h"
 #include "controlplane/store/store.h"
 
@@ -50,6 +51,9 @@ class ApiHandler {
   store::Store& store_;
   api::ObjectStorage objects_;
   const ApiHandlerOptions options_;
+  // The objects of recent events, decoded and encoded once for all the watches; shared with their
+  // sinks, which the store may still be running while the handler goes.
+  const std::shared_ptr<WatchedObjects> watched_ = std::make_shared<WatchedObjects>();
   std::mutex watches_mu_;
   std::vector<std::weak_ptr<WatchState>> watches_;  // the watches served, to tend and to end them
   std::jthread tender_;                             // last: starts after what it uses

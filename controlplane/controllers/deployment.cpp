@@ -38,9 +38,6 @@ bool own_annotation(const std::string& key) {
 const api::ResourceType& deployments_type() { return *api::find_resource("apps", "v1", "deployments"); }
 const api::ResourceType& replica_sets_type() { return *api::find_resource("apps", "v1", "replicasets"); }
 
-std::string name_of(const json& o) { return at(o, "metadata").value("name", ""); }
-std::string ns_of(const json& o) { return at(o, "metadata").value("namespace", ""); }
-std::string uid_of(const json& o) { return at(o, "metadata").value("uid", ""); }
 
 std::string annotation(const json& o, const char* key) {
   return client::string_field(o, {"metadata", "annotations", key});
@@ -66,14 +63,6 @@ bool older(const json& a, const json& b) {
   const std::string ta = at(a, "metadata").value("creationTimestamp", "");
   const std::string tb = at(b, "metadata").value("creationTimestamp", "");
   return ta != tb ? ta < tb : name_of(a) < name_of(b);
-}
-
-std::optional<api::LabelSelector> selector_of(const json& deployment) {
-  const json& given = at(at(deployment, "spec"), "selector");
-  if (given.empty()) return std::nullopt;
-  auto selector = api::LabelSelector::from_object(given);
-  if (!selector || selector->empty()) return std::nullopt;
-  return std::move(*selector);
 }
 
 // Progress is judged against a deadline unless progressDeadlineSeconds is unset or "never".

@@ -20,14 +20,9 @@ const auto& at = client::object_field;  // a missing part reads as {}
 
 const api::ResourceType& endpoints_type() { return *api::find_resource("", "v1", "endpoints"); }
 
-// The service's selector; nullopt for a service without one (its endpoints are its user's).
-std::optional<api::LabelSelector> selector_of(const json& service) {
-  const json& given = at(at(service, "spec"), "selector");
-  if (!given.is_object() || given.empty()) return std::nullopt;
-  auto selector = api::LabelSelector::from_object({{"matchLabels", given}});
-  if (!selector) return std::nullopt;
-  return std::move(*selector);
-}
+// The service's selector, a label map; nullopt for a service without one (its endpoints are
+// its user's).
+std::optional<api::LabelSelector> service_selector(const json& service) { return selector_of(service, true); }
 
 // The port `target` (a number, or a container port's name) names on `pod`; 0 when none.
 std::int64_t resolve(const json& target, const json& pod) {
@@ -69,13 +64,13 @@ void EndpointsController::on_pod(const json& pod) {
   const std::string ns = at(pod, "metadata").value("namespace", "");
   for (const auto& service : services_.list()) {
     if (at(*service, "metadata").value("namespace", "") != ns) continue;
-    auto selector = selector_of(*service);
+    auto selector = service_selector(*service);
     if (selector && selector->matches(at(at(pod, "metadata"), "labels"))) reconciler_.enqueue(client::object_key(*service));
   }
 }
 
 json EndpointsController::subsets(const json& service, const std::vector<client::ObjectPtr>& pods) {
-  const auto selector = selector_of(service);
+  const auto selector = service_selector(service);
   if (!selector) return json::array();
   const std::string ns = at(service, "metadata").value("namespace", "");
   const bool publish_not_ready = at(service, "spec").value("publishNotReadyAddresses", false);
@@ -130,7 +125,7 @@ Status EndpointsController::sync(const std::string& key) {
     if (!gone && gone.error().code != ErrorCode::kNotFound) return gone.error();
     return {};
   }
-  if (!selector_of(*service)) return {};
+  if (!service_selector(*service)) return {};
   const json& meta = at(*service, "metadata");
   const std::string ns = meta.value("namespace", ""), name = meta.value("name", "");
   const json wanted = subsets(*service, pods_.list());

@@ -11,6 +11,7 @@
 
 #include "common/time.h"
 #include "controlplane/client/json_field.h"
+#include "controlplane/controllers/pods.h"
 
 namespace xebec::controllers {
 
@@ -33,7 +34,6 @@ std::optional<TimePoint> parse_time(const json& text) {
   return text.is_string() ? parse_rfc3339(text.get<std::string>()) : std::nullopt;
 }
 
-std::string name_of(const json& o) { return at(o, "metadata").value("name", ""); }
 
 // The condition of that type in status.conditions, or nullptr.
 const json* condition(const json& object, const std::string& type) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "common/time.h"
+#include "controlplane/client/json_field.h"
 
 namespace xebec::controllers {
 
@@ -34,6 +35,18 @@ std::int64_t epoch_seconds(const std::string& text) {
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string name_of(const json& object) { return metadata(object).value("name", ""); }
+std::string ns_of(const json& object) { return metadata(object).value("namespace", ""); }
+std::string uid_of(const json& object) { return metadata(object).value("uid", ""); }
+
+std::optional<api::LabelSelector> selector_of(const json& owner, bool map_selector) {
+  const json& given = client::object_field(client::object_field(owner, "spec"), "selector");
+  if (given.empty()) return std::nullopt;
+  auto selector = api::LabelSelector::from_object(map_selector ? json{{"matchLabels", given}} : given);
+  if (!selector || selector->empty()) return std::nullopt;
+  return std::move(*selector);
 }
 
 const json* controller_of(const json& object) {

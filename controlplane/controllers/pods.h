@@ -3,10 +3,21 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+
+#include "controlplane/api/selector.h"
 
 namespace xebec::controllers {
 
+// metadata.name, .namespace and .uid; "" when missing.
+std::string name_of(const nlohmann::json& object);
+std::string ns_of(const nlohmann::json& object);
+std::string uid_of(const nlohmann::json& object);
+// An owner's spec.selector (a LabelSelector, or with `map_selector` a ReplicationController's
+// label map); nullopt for an empty or unreadable one, which selects nothing (validation
+// refuses both).
+std::optional<api::LabelSelector> selector_of(const nlohmann::json& owner, bool map_selector = false);
 // The ownerReference with controller: true, or nullptr.
 const nlohmann::json* controller_of(const nlohmann::json& object);
 // Not being deleted, not Succeeded or Failed: a pod that counts towards replicas.

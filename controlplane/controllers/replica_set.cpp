@@ -22,18 +22,6 @@ constexpr std::int64_t kBurstReplicas = 500;
 
 const auto& at = client::object_field;  // a missing part reads as {}
 
-std::string name_of(const json& o) { return at(o, "metadata").value("name", ""); }
-std::string ns_of(const json& o) { return at(o, "metadata").value("namespace", ""); }
-std::string uid_of(const json& o) { return at(o, "metadata").value("uid", ""); }
-
-// The owner's selector; an empty or unreadable one selects nothing (validation refuses both).
-std::optional<api::LabelSelector> selector_of(const json& owner, bool map_selector) {
-  const json& given = at(at(owner, "spec"), "selector");
-  if (given.empty()) return std::nullopt;
-  auto selector = api::LabelSelector::from_object(map_selector ? json{{"matchLabels", given}} : given);
-  if (!selector || selector->empty()) return std::nullopt;
-  return std::move(*selector);
-}
 
 // Which surplus pods go first: unscheduled, then pending, then not ready, then the newest.
 bool deleted_before(const json& a, const json& b) {

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every benchmark target of bench/CMakeLists.txt.
-BENCHMARKS=(packet_bench sync_bench store_bench)
+BENCHMARKS=(packet_bench sync_bench store_bench cni_bench)
 
 BUILD_DIR=${BUILD_DIR:-build}
 

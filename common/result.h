@@ -20,6 +20,7 @@ enum class ErrorCode {
   kBadRequest,     // the input cannot be read
   kUnavailable,    // a dependency (disk, etcd) failed; retrying may help
   kForbidden,      // allowed to nobody, whatever the input (deleting the default namespace)
+  kExhausted,      // a pool has nothing left to hand out (a full address range)
 };
 
 struct Error {

@@ -8,7 +8,6 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
-
 #include <unistd.h>
 
 #include <cstring>
@@ -36,16 +35,37 @@ std::string where(const std::string& ifname, bpf_tc_attach_point point) {
   return ifname + (point == BPF_TC_INGRESS ? " ingress" : " egress");
 }
 
-Status tc_attach(int ifindex, const std::string& ifname, bpf_tc_attach_point point, const struct bpf_program* prog) {
+std::string program_name(int prog_fd) {
+  struct bpf_prog_info info {};
+  __u32 len = sizeof info;
+  return bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0 ? info.name : "program";
+}
+
+Status tc_attach(int ifindex, const std::string& ifname, bpf_tc_attach_point point, int prog_fd) {
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
   int e = bpf_tc_hook_create(&hook);  // the clsact qdisc, shared by both directions
   if (e && e != -EEXIST) return err("cannot add clsact qdisc on " + ifname + ": " + strerror(-e));
-  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(prog), .flags = BPF_TC_F_REPLACE,
-              .handle = kTcHandle, .priority = kTcPriority);
+  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
+              .priority = kTcPriority);
   e = bpf_tc_attach(&hook, &opts);
   if (e)
-    return err("cannot attach " + std::string(bpf_program__name(prog)) + " to " + where(ifname, point) + ": " +
-               strerror(-e) + take_libbpf_messages());
+    return err("cannot attach " + program_name(prog_fd) + " to " + where(ifname, point) + ": " + strerror(-e) +
+               take_libbpf_messages());
+  return {};
+}
+
+// Whether our filter on the hook runs exactly the program behind prog_fd.
+Status tc_check(int ifindex, const std::string& ifname, bpf_tc_attach_point point, int prog_fd) {
+  struct bpf_prog_info info {};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return err("cannot read the pinned program's id");
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+  LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kTcHandle, .priority = kTcPriority);
+  if (int e = bpf_tc_query(&hook, &opts); e != 0)
+    return err(std::string(info.name) + " is not attached to " + where(ifname, point) + " (" + strerror(-e) + ")");
+  if (opts.prog_id != info.id)
+    return err(where(ifname, point) + " runs program id " + std::to_string(opts.prog_id) + ", not " + info.name +
+               " (id " + std::to_string(info.id) + ")");
   return {};
 }
 
@@ -108,19 +128,32 @@ Status attach(const LbObject& object, const AttachOptions& o) {
   const auto& progs = object.skel()->progs;
   if (o.hook == Hook::kPod) {
     if (o.xdp) return err("--xdp applies to --uplink-iface only: pod veths use tc in both directions");
-    if (auto ok = tc_attach(*ifindex, o.interface, BPF_TC_INGRESS, progs.from_pod); !ok) return ok;
-    return tc_attach(*ifindex, o.interface, BPF_TC_EGRESS, progs.to_pod);
+    auto programs = PodPrograms::from_object(object);
+    if (!programs) return programs.error();
+    return attach_pod(*programs, *ifindex, o.interface);
   }
   if (auto ok = set_node_addresses(object, *ifindex, o.interface, true); !ok) return ok;
-  if (auto ok = tc_attach(*ifindex, o.interface, BPF_TC_EGRESS, progs.to_uplink); !ok) return ok;
+  if (auto ok = tc_attach(*ifindex, o.interface, BPF_TC_EGRESS, bpf_program__fd(progs.to_uplink)); !ok) return ok;
   if (!o.xdp) {
-    if (auto ok = tc_attach(*ifindex, o.interface, BPF_TC_INGRESS, progs.from_uplink); !ok) return ok;
+    if (auto ok = tc_attach(*ifindex, o.interface, BPF_TC_INGRESS, bpf_program__fd(progs.from_uplink)); !ok) return ok;
     return xdp_detach_ours(*ifindex, o.interface);  // moving back from XDP to tc
   }
   if (int e = bpf_xdp_attach(*ifindex, bpf_program__fd(progs.xdp_uplink), 0, nullptr); e != 0)
     return err("cannot attach XDP to " + o.interface + ": " + strerror(-e) +
                " (without --xdp the same path runs in tc)" + take_libbpf_messages());
   return tc_detach(*ifindex, o.interface, BPF_TC_INGRESS);
+}
+
+Status attach_pod(const PodPrograms& programs, int ifindex, const std::string& ifname) {
+  take_libbpf_messages();
+  if (auto ok = tc_attach(ifindex, ifname, BPF_TC_INGRESS, programs.from_pod()); !ok) return ok;
+  return tc_attach(ifindex, ifname, BPF_TC_EGRESS, programs.to_pod());
+}
+
+Status check_pod_attached(const PodPrograms& programs, int ifindex, const std::string& ifname) {
+  take_libbpf_messages();
+  if (auto ok = tc_check(ifindex, ifname, BPF_TC_INGRESS, programs.from_pod()); !ok) return ok;
+  return tc_check(ifindex, ifname, BPF_TC_EGRESS, programs.to_pod());
 }
 
 Status detach(const LbObject& object, const AttachOptions& o) {

@@ -104,14 +104,15 @@ void size_maps(struct lb* skel, const std::string& root, const MapSizes& sizes) 
 }  // namespace
 
 std::string take_libbpf_messages() {
+  libbpf_set_print(capture_libbpf);  // from now on, into the log rather than onto stderr
   std::string tail = log_tail(5);
   libbpf_log().clear();
   return tail;
 }
 
-bool instance_exists(const std::string& bpf_root) {
-  return std::filesystem::exists(bpf_root + "/lb4_services");
-}
+bool instance_exists(const std::string& bpf_root) { return std::filesystem::exists(bpf_root + "/lb4_services"); }
+
+Status check_bpf_root(const std::string& bpf_root) { return prepare_root(bpf_root, false); }
 
 Result<std::unique_ptr<LbObject>> LbObject::open(const std::string& bpf_root, Mode mode, const MapSizes& sizes) {
   if (auto ok = prepare_root(bpf_root, mode != Mode::kPinnedMaps); !ok) return ok.error();

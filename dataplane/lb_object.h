@@ -29,9 +29,9 @@ struct MapSizes {
 class LbObject {
  public:
   enum class Mode {
-    kPinnedMaps,   // the instance must exist: reuse its pinned maps, load no program
-    kCreateMaps,   // reuse or create and pin the maps, load no program
-    kLoadPrograms, // reuse or create the maps and load the programs, ready to attach
+    kPinnedMaps,    // the instance must exist: reuse its pinned maps, load no program
+    kCreateMaps,    // reuse or create and pin the maps, load no program
+    kLoadPrograms,  // reuse or create the maps and load the programs, ready to attach
   };
 
   static Result<std::unique_ptr<LbObject>> open(const std::string& bpf_root, Mode mode, const MapSizes& sizes = {});
@@ -39,7 +39,9 @@ class LbObject {
   LbObject(const LbObject&) = delete;
   LbObject& operator=(const LbObject&) = delete;
 
-  struct lb* skel() const { return skel_; }
+  struct lb* skel() const {
+    return skel_;
+  }
   const std::string& root() const { return root_; }
 
  private:
@@ -53,10 +55,14 @@ std::uint32_t map_capacity(const struct bpf_map* map);
 std::string map_name(const struct bpf_map* map);
 
 // What libbpf reported (warnings, the verifier log, kernel netlink messages) since the last
-// call, as indented lines to append to an error message; empty when it said nothing.
+// call, as indented lines to append to an error message; empty when it said nothing. The
+// first call also stops libbpf printing to stderr.
 std::string take_libbpf_messages();
 
 // True when the instance's maps are pinned under bpf_root.
 bool instance_exists(const std::string& bpf_root);
+
+// Whether bpf_root is (or would be created) on a BPF filesystem; the error says how to mount one.
+Status check_bpf_root(const std::string& bpf_root);
 
 }  // namespace xebec::dataplane

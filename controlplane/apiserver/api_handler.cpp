@@ -58,6 +58,7 @@ Response error_response(const Error& e) {
     case ErrorCode::kBadRequest: return server::status_response(400, "BadRequest", e.message);
     case ErrorCode::kUnavailable: return server::status_response(503, "ServiceUnavailable", e.message);
     case ErrorCode::kForbidden: return server::status_response(403, "Forbidden", e.message);
+    case ErrorCode::kExhausted:
     case ErrorCode::kUnknown: break;
   }
   return server::status_response(500, "InternalError", e.message);

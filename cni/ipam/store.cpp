@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -25,6 +27,10 @@ constexpr const char* kLastReservedPrefix = "last_reserved_ip.";
 constexpr const char* kLockFile = "lock";
 constexpr const char* kMarksDir = "attachments";
 constexpr const char* kMarkModel = ".empty";  // in kMarksDir: what each mark is a hard link to
+constexpr const char* kFreeDir = "free";      // released reservation files, emptied, kept for reuse
+constexpr int kFreeSlots = 8;
+
+std::string free_slot(int i) { return std::string(kFreeDir) + "/" + std::to_string(i); }
 
 std::string join(std::string_view dir, std::string_view name) { return std::string(dir) + "/" + std::string(name); }
 
@@ -130,6 +136,7 @@ Result<Store> Store::open(const std::string& data_dir, const std::string& networ
   if (dir_fd.get() < 0) return io_error("open", dir);
   std::string marks = join(dir, kMarksDir);
   if (::mkdirat(dir_fd.get(), kMarksDir, 0755) != 0 && errno != EEXIST) return io_error("create", marks);
+  if (::mkdirat(dir_fd.get(), kFreeDir, 0755) != 0 && errno != EEXIST) return io_error("create", join(dir, kFreeDir));
   UniqueFd marks_fd(::openat(dir_fd.get(), kMarksDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (marks_fd.get() < 0) return io_error("open", marks);
   UniqueFd model(::openat(marks_fd.get(), kMarkModel, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
@@ -147,9 +154,22 @@ Result<Store::Lock> Store::lock() const {
   return Lock(std::move(fd));
 }
 
+// A released file waiting in free/ becomes the reservation by a rename when there is one: a new
+// file makes ext4 allocate an inode, the dearest step of an ADD on a disk that has just freed
+// some (as a busy node's has).
 Result<bool> Store::reserve(Ipv4Address address, const Attachment& holder) const {
   std::string name = address.str();
-  UniqueFd fd(::openat(dir_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+  bool reused = false;
+  for (int slot = 0; slot < kFreeSlots && !reused; ++slot) {
+    if (::renameat2(dir_fd_.get(), free_slot(slot).c_str(), dir_fd_.get(), name.c_str(), RENAME_NOREPLACE) == 0)
+      reused = true;
+    else if (errno == EEXIST)
+      return false;
+    else if (errno != ENOENT)
+      return io_error("reuse", join(dir_, free_slot(slot)));
+  }
+  int create = reused ? 0 : O_CREAT | O_EXCL;
+  UniqueFd fd(::openat(dir_fd_.get(), name.c_str(), O_WRONLY | create | O_CLOEXEC | O_NOFOLLOW, 0644));
   if (fd.get() < 0) {
     if (errno == EEXIST) return false;
     return io_error("create", join(dir_, name));
@@ -174,7 +194,22 @@ Result<std::optional<Attachment>> Store::holder(Ipv4Address address) const {
   return holder;
 }
 
-Status Store::release(Ipv4Address address) const { return unlink_at(dir_fd_.get(), dir_, address.str()); }
+// Emptied first, so that a crash anywhere leaves at worst an empty reservation (a leftover,
+// removed at the next look) and never one naming a gone holder; then kept in free/ for the next
+// reserve(), or removed when free/ is full.
+Status Store::release(Ipv4Address address) const {
+  std::string name = address.str();
+  UniqueFd fd(::openat(dir_fd_.get(), name.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) return errno == ENOENT ? Status() : Status(io_error("open", join(dir_, name)));
+  if (::ftruncate(fd.get(), 0) != 0) return io_error("empty", join(dir_, name));
+  fd = UniqueFd();
+  for (int slot = 0; slot < kFreeSlots; ++slot) {
+    if (::renameat2(dir_fd_.get(), name.c_str(), dir_fd_.get(), free_slot(slot).c_str(), RENAME_NOREPLACE) == 0)
+      return {};
+    if (errno != EEXIST) return io_error("release", join(dir_, name));
+  }
+  return unlink_at(dir_fd_.get(), dir_, name);
+}
 
 Result<std::vector<Ipv4Address>> Store::addresses() const {
   std::vector<Ipv4Address> out;

@@ -34,6 +34,8 @@ using Reservation = std::pair<Ipv4Address, Attachment>;
 //   attachments/<container id>@<ifname>
 //                              empty; xebec's addition to the layout, see mark()
 //   attachments/.empty         what every mark is a hard link to
+//   free/0 … free/7            released reservation files, emptied: the next reserve() renames
+//                              one into place instead of creating a file
 //
 // A reservation is made with O_CREAT|O_EXCL and its content written in one write, under the
 // lock. A crash between the two leaves an empty file, and since every writer holds the lock,

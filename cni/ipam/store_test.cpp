@@ -3,6 +3,7 @@
 #include "cni/ipam/store.h"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,6 +127,54 @@ TEST_CASE("a reservation is a file named by the address holding the container ID
   auto gone = store.holder(ip("10.244.1.5"));
   REQUIRE(gone.ok());
   CHECK_FALSE(gone->has_value());
+}
+
+TEST_CASE("a released file waits emptied in free/ and becomes the next reservation, whatever its address") {
+  TempDir tmp;
+  Store store = open_store(tmp);
+  auto lock = store.lock();
+  REQUIRE(lock.ok());
+  REQUIRE(*store.reserve(ip("10.244.1.5"), {"a-very-long-container-id", "eth0"}));
+  struct stat before {};
+  REQUIRE(::stat((store.dir() + "/10.244.1.5").c_str(), &before) == 0);
+  REQUIRE(store.release(ip("10.244.1.5")).ok());
+  CHECK_FALSE(fs::exists(store.dir() + "/10.244.1.5"));
+  CHECK(read_file(store.dir() + "/free/0").empty());  // never names a gone holder
+
+  auto all = store.scan();
+  REQUIRE(all.ok());
+  CHECK(all->empty());  // free/ is not a reservation
+
+  REQUIRE(*store.reserve(ip("10.244.1.9"), {"b", "eth1"}));
+  struct stat after {};
+  REQUIRE(::stat((store.dir() + "/10.244.1.9").c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);                          // the same file, renamed
+  CHECK(read_file(store.dir() + "/10.244.1.9") == "b\r\neth1");  // no tail of the longer old content
+  CHECK_FALSE(fs::exists(store.dir() + "/free/0"));
+
+  // A taken address is refused with a file waiting in free/, which stays there.
+  REQUIRE(store.release(ip("10.244.1.9")).ok());
+  REQUIRE(*store.reserve(ip("10.244.1.6"), {"c", "eth0"}));
+  REQUIRE(store.release(ip("10.244.1.6")).ok());
+  REQUIRE(*store.reserve(ip("10.244.1.7"), {"d", "eth0"}));
+  write_file(store.dir() + "/free/0", "");
+  CHECK_FALSE(*store.reserve(ip("10.244.1.7"), {"e", "eth0"}));
+  CHECK(read_file(store.dir() + "/10.244.1.7") == "d\r\neth0");
+  CHECK(fs::exists(store.dir() + "/free/0"));
+}
+
+TEST_CASE("free/ keeps at most eight files: further releases remove theirs") {
+  TempDir tmp;
+  Store store = open_store(tmp);
+  auto lock = store.lock();
+  REQUIRE(lock.ok());
+  for (int i = 1; i <= 10; ++i)
+    REQUIRE(*store.reserve(Ipv4Address{ip("10.244.1.0").value + i}, {"c" + std::to_string(i), "eth0"}));
+  for (int i = 1; i <= 10; ++i) REQUIRE(store.release(Ipv4Address{ip("10.244.1.0").value + i}).ok());
+  CHECK(std::distance(fs::directory_iterator(store.dir() + "/free"), fs::directory_iterator()) == 8);
+  auto left = store.addresses();
+  REQUIRE(left.ok());
+  CHECK(left->empty());
 }
 
 TEST_CASE("an empty reservation left by a crash is removed when looked at") {

@@ -2,6 +2,10 @@
 #include "cni/plugin/config.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "cni/ipam/config.h"
 
 namespace xebec::cni {
 namespace {
@@ -47,6 +51,28 @@ TEST_CASE("bad plugin fields are named", "[cni][config]") {
     CHECK(c.error().code == ErrorCode::kInvalid);
     CHECK_THAT(c.error().message, Catch::Contains(row.message));
   }
+}
+
+TEST_CASE("the example network in manifests/cni is a valid xebec-cni configuration", "[cni][config]") {
+  std::ifstream in(XEBEC_SOURCE_DIR "/manifests/cni/10-xebec.conflist");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto list = nlohmann::json::parse(text.str());
+  // A runtime gives each plugin the list's name and version (the spec's rule for lists).
+  auto plugin = list["plugins"][0];
+  plugin["cniVersion"] = list["cniVersion"];
+  plugin["name"] = list["name"];
+  auto conf = parse_netconf(plugin.dump(), Command::kAdd);
+  REQUIRE(conf);
+  auto c = parse_plugin_config(*conf);
+  INFO((c ? "" : c.error().message));
+  REQUIRE(c);
+  CHECK(plugin["type"] == "xebec-cni");
+  CHECK(c->ipam_type == "xebec-ipam");
+  auto ipam = ipam::parse_ipam_config(c->ipam);
+  INFO((ipam ? "" : ipam.error().message));
+  CHECK(ipam);
 }
 
 }  // namespace

@@ -109,22 +109,23 @@ Result<CniResult> XebecCni::add(const Invocation& inv, const NetConf& conf) {
   auto netns = NetnsHandle::open(inv.netns);
   if (!netns) return err("CNI_NETNS " + inv.netns + ": " + netns.error().message, netns.error().code);
 
-  const std::string host = host_ifname(inv.container_id, inv.ifname);
-  auto state = host_link_state(host);
-  if (!state) return state.error();
-  if (*state != HostLinkState::kAbsent) {
-    // Up: this attachment exists. Down: what an earlier DEL left for its background delete.
-    if (*state == HostLinkState::kUp)
-      return err("container " + inv.container_id + " interface " + inv.ifname + " is already attached (host side " +
-                     host + "); DEL it first",
-                 ErrorCode::kAlreadyExists);
-    if (auto ok = delete_host_link(host); !ok) return ok.error();
-  }
-
+  // IPAM first: it refuses an attachment that holds an address, before anything is touched.
   Rollback rollback;
   auto address = s->addresses->allocate(inv);
   if (!address) return address.error();
   rollback.add([&] { (void)s->addresses->release(inv); });
+
+  // A host side that is up belongs to a live attachment; one that is down is what a DEL left
+  // for its background deletion (its address is already free), and goes now.
+  const std::string host = host_ifname(inv.container_id, inv.ifname);
+  auto state = host_link_state(host);
+  if (!state) return state.error();
+  if (*state == HostLinkState::kUp)
+    return err("container " + inv.container_id + " interface " + inv.ifname + " is already attached (host side " +
+                   host + "); DEL it first",
+               ErrorCode::kAlreadyExists);
+  if (*state == HostLinkState::kDown)
+    if (auto ok = delete_host_link(host); !ok) return ok.error();
 
   PodLinkSpec spec{host, inv.netns, inv.ifname, s->config.mtu, address->ip};
   auto link = create_pod_link(spec);

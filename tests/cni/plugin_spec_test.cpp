@@ -88,9 +88,27 @@ TEST_CASE("ADD twice for one container and interface is refused, and the first s
   auto again = f.cni("ADD", "c1", pod, conf);
   CHECK(again.exit_code == 1);
   CHECK(again.json()["code"] == 101);
-  CHECK_THAT(again.json()["msg"].get<std::string>(), Catch::Contains("already attached"));
+  CHECK_THAT(again.json()["msg"].get<std::string>(), Catch::Contains("container c1 interface eth0 already has"));
   CHECK(f.reserved().size() == 1);
   CHECK(f.cni("CHECK", "c1", pod, with_prev(conf, first.json())).exit_code == 0);
+}
+
+TEST_CASE("an ADD after a DEL takes over a host side still waiting for its deletion", "[cni][spec]") {
+  CniFixture f("cnispec12");
+  auto conf = f.config();
+  auto pod = f.add_pod_namespace();
+  auto first = f.cni("ADD", "c1", pod, conf);
+  REQUIRE(first.exit_code == 0);
+  auto host = first.json()["interfaces"][0]["name"].get<std::string>();
+  REQUIRE(f.cni("DEL", "c1", pod, conf).exit_code == 0);
+  eventually("the veth is gone", [&] { return f.host_links().empty(); });
+  // What a DEL leaves while its background deletion has not run yet: the host side, down.
+  run_checked({"ip", "-n", f.node(), "link", "add", host, "type", "veth", "peer", "name", "xebec-left"});
+  auto again = f.cni("ADD", "c1", pod, conf);
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(f.cni("CHECK", "c1", pod, with_prev(conf, again.json())).exit_code == 0);
+  CHECK(f.host_links() == std::vector<std::string>{host});
 }
 
 TEST_CASE("a failed ADD rolls back everything it did", "[cni][spec]") {

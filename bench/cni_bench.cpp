@@ -7,16 +7,10 @@
 // wait. A figure is that whole time. Rounds go through the plugins in turn so that a change in
 // machine load hits them all.
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
-#include <spawn.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -26,6 +20,7 @@
 
 #include "bench/process.h"
 #include "bench/timing.h"
+#include "cni/net/pod_link.h"
 #include "tests/support/bpf_instance.h"
 #include "tests/support/cni_plugin.h"
 #include "tests/support/netns.h"
@@ -43,16 +38,8 @@ struct Plugin {
   std::string binary;
   std::string cni_path;
   nlohmann::json config;
-  bool deletes_in_background = false;  // DEL returns before its veth is gone
   Samples add, del, del_until_gone;
 };
-
-// True while an interface named `name` exists in the namespace `sock` was made in.
-bool link_exists(int sock, const std::string& name) {
-  ifreq req{};
-  std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
-  return ioctl(sock, SIOCGIFINDEX, &req) == 0;
-}
 
 // Moves this (single-threaded) process into `netns` for good: plugins are then started the way
 // runtimes start them, vfork and exec with no namespace switch in between.
@@ -60,47 +47,6 @@ void enter_netns(const std::string& netns) {
   int ns = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
   if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) throw std::runtime_error("cannot enter " + netns);
   close(ns);
-}
-
-// posix_spawn (vfork + exec, as Go's os/exec does) with exactly `env`, the configuration on
-// stdin (it fits in the pipe), stdout collected.
-testing::PluginRun spawn(const std::string& binary, const std::map<std::string, std::string>& env,
-                         const std::string& stdin_text) {
-  std::vector<std::string> env_text;
-  for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : env_text) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::string path = binary;
-  char* argv[] = {path.data(), nullptr};
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  if (write(in[1], stdin_text.data(), stdin_text.size()) != static_cast<ssize_t>(stdin_text.size()))
-    throw std::runtime_error("cannot write the configuration to the pipe");
-  close(in[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  pid_t pid = 0;
-  int e = posix_spawn(&pid, argv[0], &actions, nullptr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  close(out[1]);
-  if (e != 0) throw std::runtime_error("cannot start " + binary + ": " + std::strerror(e));
-  testing::PluginRun run;
-  char buf[4096];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    run.output.append(buf, static_cast<std::size_t>(n));
-  }
-  close(out[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return run;
 }
 
 // The host side of the pod's veth in a result: the last interface outside the sandbox (the
@@ -119,21 +65,25 @@ std::map<std::string, std::string> env_for(const Plugin& p, const char* command,
 }
 
 // One round: `count` ADDs, then their DELs, one after the other.
-void round(Plugin& p, int node_sock, const std::vector<std::string>& pods, int first, int count) {
+void round(Plugin& p, const std::vector<std::string>& pods, int first, int count) {
   std::vector<std::string> hosts(count);
   for (int k = 0; k < count; ++k) {
     Stopwatch t;
-    auto run = spawn(p.binary, env_for(p, "ADD", first + k, pods[first + k]), p.config.dump());
+    auto run = testing::run_plugin(p.binary, "", env_for(p, "ADD", first + k, pods[first + k]), p.config.dump());
     p.add.add(t.seconds());
     if (run.exit_code != 0) throw std::runtime_error(p.label + " ADD failed: " + run.output);
     hosts[k] = host_side(run.json());
   }
   for (int k = 0; k < count; ++k) {
     Stopwatch t;
-    auto run = spawn(p.binary, env_for(p, "DEL", first + k, pods[first + k]), p.config.dump());
+    auto run = testing::run_plugin(p.binary, "", env_for(p, "DEL", first + k, pods[first + k]), p.config.dump());
     p.del.add(t.seconds());
     if (run.exit_code != 0) throw std::runtime_error(p.label + " DEL failed: " + run.output);
-    while (!hosts[k].empty() && link_exists(node_sock, hosts[k])) {
+    auto still_there = [&] {
+      auto state = cni::host_link_state(hosts[k]);  // in the node's namespace, which we are in
+      return state && *state != cni::HostLinkState::kAbsent;
+    };
+    while (!hosts[k].empty() && still_there()) {
       if (t.seconds() > 5) throw std::runtime_error(p.label + ": " + hosts[k] + " still there 5 s after DEL");
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
@@ -180,7 +130,6 @@ int main(int argc, char** argv) {
     }
     testing::BpfInstance dataplane("cnibench");
     enter_netns(node.name());
-    int node_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);  // asks about the node's links
 
     // The reference as the CNI project's own example network configures it ("mynet": a gateway
     // on the bridge, masquerading, a default route), and the same without masquerading.
@@ -197,7 +146,6 @@ int main(int argc, char** argv) {
                      {"isGateway", true},
                      {"ipMasq", masquerade},
                      {"ipam", ipam}},
-                    false,
                     {},
                     {},
                     {}};
@@ -211,7 +159,6 @@ int main(int argc, char** argv) {
           {"type", "xebec-cni"},
           {"bpfRoot", dataplane.root()},
           {"ipam", {{"type", "xebec-ipam"}, {"dataDir", data_dir}, {"ranges", {{{{"subnet", "10.244.1.0/24"}}}}}}}},
-         true,
          {},
          {},
          {}},
@@ -226,11 +173,10 @@ int main(int argc, char** argv) {
     // Warm-up (not counted): the first ADD pins the dataplane's programs, or makes the bridge.
     for (auto& p : plugins) {
       Plugin scratch = p;
-      round(scratch, node_sock, pods, 0, 1);
+      round(scratch, pods, 0, 1);
     }
     for (int r = 0; r < rounds; ++r)
-      for (auto& p : plugins) round(p, node_sock, pods, 1 + r * pods_per_round, pods_per_round);
-    close(node_sock);
+      for (auto& p : plugins) round(p, pods, 1 + r * pods_per_round, pods_per_round);
 
     std::printf("\n  %-30s %-28s %9s %9s %9s %8s\n", "", "", "median", "best", "worst", "ratio");
     const Plugin& xebec = plugins.front();

@@ -14,8 +14,9 @@ struct PluginRun {
   nlohmann::json json() const;  // the output parsed; null when it is not JSON
 };
 
-// Runs `binary` inside network namespace `netns` (a name under /run/netns; "" = this one)
-// with exactly `env` and `stdin_text`; throws std::runtime_error when it cannot start it.
+// Runs `binary` inside network namespace `netns` (a name under /run/netns; "" = this one,
+// where it is started with posix_spawn, as runtimes start plugins) with exactly `env` and
+// `stdin_text`; throws std::runtime_error when it cannot start it.
 PluginRun run_plugin(const std::string& binary, const std::string& netns, const std::map<std::string, std::string>& env,
                      const std::string& stdin_text);
 

@@ -126,21 +126,21 @@ Result<IpamResult> Ipam::check(const Attachment& attachment) {
   return result_for(per_set);
 }
 
-Result<std::size_t> Ipam::gc(const std::vector<Attachment>& valid) {
+Result<std::vector<Reservation>> Ipam::gc(const std::vector<Attachment>& valid) {
   auto lock = store_.lock();
   if (!lock) return lock.error();
   auto all = store_.scan();
   if (!all) return all.error();
   std::set<Attachment> keep(valid.begin(), valid.end());
   std::vector<Attachment> holders;
-  std::size_t freed = 0;
-  for (const auto& [address, holder] : *all) {
-    if (keep.contains(holder)) {
-      holders.push_back(holder);
+  std::vector<Reservation> freed;
+  for (auto& reservation : *all) {
+    if (keep.contains(reservation.second)) {
+      holders.push_back(reservation.second);
       continue;
     }
-    if (auto released = store_.release(address); !released) return released.error();
-    ++freed;
+    if (auto released = store_.release(reservation.first); !released) return released.error();
+    freed.push_back(std::move(reservation));
   }
   if (auto unmarked = store_.unmark_all_except(holders); !unmarked) return unmarked.error();
   return freed;

@@ -46,8 +46,8 @@ class Ipam {
   Status del(const Attachment& attachment);
   // What the attachment holds, one address per range set. kNotFound when it holds none in a set.
   Result<IpamResult> check(const Attachment& attachment);
-  // Frees every address held by an attachment not in `valid`; returns how many were freed.
-  Result<std::size_t> gc(const std::vector<Attachment>& valid);
+  // Frees every address held by an attachment not in `valid`; returns what it freed, by address.
+  Result<std::vector<Reservation>> gc(const std::vector<Attachment>& valid);
   // Every reservation, by address.
   Result<std::vector<std::pair<Ipv4Address, Attachment>>> list();
   // Whether an ADD could get an address (CNI STATUS): kExhausted, as ADD would say it, naming

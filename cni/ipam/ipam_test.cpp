@@ -219,7 +219,9 @@ TEST_CASE("GC keeps the valid attachments and frees everything else") {
   for (int i = 1; i <= 5; ++i) REQUIRE(ipam.add(pod(i), {}).ok());
   auto freed = ipam.gc({pod(2), pod(4), pod(9), {"c1", "eth1"}});
   REQUIRE(freed.ok());
-  CHECK(*freed == 3);
+  CHECK(freed->size() == 3);
+  CHECK(*freed ==
+        std::vector<Reservation>{{ip("10.244.1.2"), pod(1)}, {ip("10.244.1.4"), pod(3)}, {ip("10.244.1.6"), pod(5)}});
   auto left = ipam.list();
   REQUIRE(left.ok());
   REQUIRE(left->size() == 2);
@@ -229,7 +231,7 @@ TEST_CASE("GC keeps the valid attachments and frees everything else") {
 
   freed = ipam.gc({});
   REQUIRE(freed.ok());
-  CHECK(*freed == 2);
+  CHECK(freed->size() == 2);
   left = ipam.list();
   REQUIRE(left.ok());
   CHECK(left->empty());

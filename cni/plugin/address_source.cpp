@@ -44,12 +44,10 @@ class InProcessIpam final : public AddressSource {
   }
 
   Result<std::vector<Attachment>> gc(const Invocation&, const std::vector<Attachment>& valid) override {
-    auto held = ipam_.list();
-    if (!held) return held.error();
+    auto freed = ipam_.gc(valid);
+    if (!freed) return freed.error();
     std::set<Attachment> released;
-    for (const auto& [ip, a] : *held)
-      if (std::find(valid.begin(), valid.end(), a) == valid.end()) released.insert(a);
-    if (auto freed = ipam_.gc(valid); !freed) return freed.error();
+    for (const auto& [ip, a] : *freed) released.insert(a);
     return std::vector<Attachment>(released.begin(), released.end());
   }
 
